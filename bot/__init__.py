@@ -1,0 +1,9 @@
+"""Concord's platform-neutral core: messages, dispatch, rendering, clock, scheduler.
+
+Imports ``storage``; never imports a platform SDK, ``adapters`` or ``commands``
+(``bot.main`` and ``bot.cli`` are the composition root and the only exceptions).
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
