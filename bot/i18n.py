@@ -25,9 +25,19 @@ def normalize_locale(value: str | None) -> str | None:
     if not value:
         return None
     folded = value.strip().replace("_", "-").lower()
-    aliases = {"en": "en", "en-us": "en", "en-gb": "en", "english": "en", "英文": "en",
-               "zh": "zh-CN", "zh-cn": "zh-CN", "zh-hans": "zh-CN", "cn": "zh-CN",
-               "中文": "zh-CN", "chinese": "zh-CN"}
+    aliases = {
+        "en": "en",
+        "en-us": "en",
+        "en-gb": "en",
+        "english": "en",
+        "英文": "en",
+        "zh": "zh-CN",
+        "zh-cn": "zh-CN",
+        "zh-hans": "zh-CN",
+        "cn": "zh-CN",
+        "中文": "zh-CN",
+        "chinese": "zh-CN",
+    }
     return aliases.get(folded)
 
 
@@ -52,8 +62,9 @@ def catalog(locale: str) -> dict[str, str]:
 
 @cache
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
-                             keep_trailing_newline=False)
+    env = jinja2.Environment(
+        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
+    )
     return env
 
 

@@ -18,8 +18,13 @@ if __name__ == "__main__":
         old.unlink()
     with tempfile.TemporaryDirectory() as tmp:
         config = alembic_config(f"sqlite+aiosqlite:///{Path(tmp) / 'empty.db'}")
-        command.revision(config, message="initial schema", autogenerate=True, rev_id="0001",
-                         version_path=str(versions))
+        command.revision(
+            config,
+            message="initial schema",
+            autogenerate=True,
+            rev_id="0001",
+            version_path=str(versions),
+        )
     generated = next(versions.glob("0001_*.py"))
     generated.rename(versions / "0001_initial_schema.py")
     print("wrote", versions / "0001_initial_schema.py")

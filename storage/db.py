@@ -42,8 +42,11 @@ def normalize_url(url: str) -> str:
 
 
 def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
-    name = (url_or_engine.url.drivername if isinstance(url_or_engine, AsyncEngine)
-            else make_url(url_or_engine).drivername)
+    name = (
+        url_or_engine.url.drivername
+        if isinstance(url_or_engine, AsyncEngine)
+        else make_url(url_or_engine).drivername
+    )
     return name.startswith("sqlite")
 
 

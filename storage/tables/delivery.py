@@ -16,10 +16,20 @@ class Outbox(SQLModel, table=True):
     """
 
     __table_args__ = (
-        Index("ix_outbox_pending", "next_attempt_at", postgresql_where=text("status = 'pending'"),
-              sqlite_where=text("status = 'pending'")),
-        Index("ix_outbox_chat_pending", "platform", "chat_external_id", "id",
-              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
+        Index(
+            "ix_outbox_pending",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_outbox_chat_pending",
+            "platform",
+            "chat_external_id",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

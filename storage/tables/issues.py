@@ -11,10 +11,18 @@ from sqlmodel import Field, SQLModel
 class Issue(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("project_id", "number"),
-        Index("ix_issue_open_triage_due", "triage_due_at",
-              postgresql_where=text("triaged_at IS NULL"), sqlite_where=text("triaged_at IS NULL")),
-        Index("ix_issue_open_plan_due", "plan_due_at",
-              postgresql_where=text("planned_at IS NULL"), sqlite_where=text("planned_at IS NULL")),
+        Index(
+            "ix_issue_open_triage_due",
+            "triage_due_at",
+            postgresql_where=text("triaged_at IS NULL"),
+            sqlite_where=text("triaged_at IS NULL"),
+        ),
+        Index(
+            "ix_issue_open_plan_due",
+            "plan_due_at",
+            postgresql_where=text("planned_at IS NULL"),
+            sqlite_where=text("planned_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

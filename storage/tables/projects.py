@@ -64,8 +64,12 @@ class Task(SQLModel, table=True):
         UniqueConstraint("project_id", "number"),
         # The scheduler scans open tasks by deadline; this keeps the scan proportional to
         # what is due, not to the table.
-        Index("ix_task_open_due", "due_at", postgresql_where=text("status <> 'done'"),
-              sqlite_where=text("status <> 'done'")),
+        Index(
+            "ix_task_open_due",
+            "due_at",
+            postgresql_where=text("status <> 'done'"),
+            sqlite_where=text("status <> 'done'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -75,7 +79,7 @@ class Task(SQLModel, table=True):
     phase_id: int | None = Field(default=None, foreign_key="phase.id")
     owner_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     department_id: int | None = Field(default=None, foreign_key="department.id")
-    due_at: datetime | None = None  # naive UTC instant of the deadline
+    due_at: datetime | None = None  # the deadline instant (UTC)
     due_has_time: bool = False  # False: the deadline is the end of ``due_at``'s local day
     standard: str | None = None  # deliverable standard (交付标准)
     status: str = Field(default="todo", max_length=20)
@@ -127,10 +131,20 @@ class Escalation(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("project_id", "number"),
-        Index("ux_escalation_open_subject", "subject_type", "subject_id", unique=True,
-              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
-        Index("ix_escalation_open_next", "next_level_at", postgresql_where=text("status = 'open'"),
-              sqlite_where=text("status = 'open'")),
+        Index(
+            "ux_escalation_open_subject",
+            "subject_type",
+            "subject_id",
+            unique=True,
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+        Index(
+            "ix_escalation_open_next",
+            "next_level_at",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -20,7 +20,7 @@ class ResourceRequest(SQLModel, table=True):
     kind: str = Field(max_length=10)  # people / material / budget
     description: str
     quantity: str | None = Field(default=None, max_length=100)
-    amount: Decimal | None = Field(default=None, sa_type=Numeric(16, 2))  # type: ignore[call-overload]
+    amount: Decimal | None = Field(default=None, sa_type=Numeric(16, 2))
     currency: str | None = Field(default=None, max_length=3)
     window_start: datetime | None = None
     window_end: datetime | None = None
@@ -43,8 +43,12 @@ class ApprovalStep(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("subject_type", "subject_id", "position"),
-        Index("ix_approvalstep_pending_due", "due_at", postgresql_where=text("status = 'pending'"),
-              sqlite_where=text("status = 'pending'")),
+        Index(
+            "ix_approvalstep_pending_due",
+            "due_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -55,7 +59,9 @@ class ApprovalStep(SQLModel, table=True):
     rule: str = Field(max_length=30)  # requester_leader / owner_department / threshold / charter
     approver_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     department_id: int | None = Field(default=None, foreign_key="department.id")
-    status: str = Field(default="waiting", max_length=12)  # waiting/pending/approved/rejected/suggested
+    status: str = Field(
+        default="waiting", max_length=12
+    )  # waiting/pending/approved/rejected/suggested
     decided_by: int | None = Field(default=None, foreign_key="member.id")
     decided_at: datetime | None = None
     reason: str | None = None

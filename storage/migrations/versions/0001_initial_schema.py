@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 21:24:20.963914
+Create Date: 2026-11-23 21:35:46.968337
 """
 from __future__ import annotations
 

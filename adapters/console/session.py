@@ -1,0 +1,175 @@
+"""The console's read–dispatch–print loop and its scripting contract.
+
+A plain line is a message from the current user in the current chat. Lines starting with
+``:`` control the console (``:as``, ``:in``, ``:click``, ``:advance``, ``:now``, ``:help``);
+``#`` starts a comment. The process ends with status 0 at the end of input.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from adapters.console.platform import PLATFORM, ConsolePlatform
+from bot.clock import ManualClock
+from bot.errors import UserError
+from bot.i18n import t
+from bot.main import App
+from bot.messages import ActionEvent, IncomingMessage, Outgoing
+from commands.parsing.dates import parse_duration
+
+logger = logging.getLogger("concord.console")
+_MENTION = re.compile(r"(?<![\w<])@([^\s@,，、:：<>]+)")
+
+
+class ConsoleSession:
+    def __init__(
+        self, app: App, clock: ManualClock, *, user: str, chat: str, write: Callable[[str], None]
+    ) -> None:
+        self.app = app
+        self.clock = clock
+        self.user = user
+        self.write = write
+        self.platform = ConsolePlatform(self._print)
+        self.platform.current_chat = chat
+        self._printed_any = False
+        app.attach({PLATFORM: self.platform})
+
+    @property
+    def chat(self) -> str:
+        return self.platform.current_chat
+
+    @property
+    def locale(self) -> str:
+        return self.app.settings.platform_locale(PLATFORM)
+
+    def _print(self, text: str) -> None:
+        self.write(text + "\n\n")
+
+    async def handle_line(self, line: str) -> None:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return
+        if line.startswith(":"):
+            await self._control(line)
+            return
+        mentions = {name: name for name in _MENTION.findall(line)}
+        incoming = IncomingMessage(
+            platform=PLATFORM,
+            chat_id=self.chat,
+            chat_name=self.chat,
+            is_direct=False,
+            sender_id=self.user,
+            sender_name=self.user,
+            text=line,
+            mentions=mentions,
+        )
+        self._show(await self.app.dispatcher.handle_message(incoming))
+        await self.app.deliver()
+
+    def _show(self, replies: list[Outgoing]) -> None:
+        for reply in replies:
+            self.platform.show(reply.message)
+
+    async def _control(self, line: str) -> None:
+        word, _, rest = line[1:].partition(" ")
+        rest = rest.strip()
+        handler = {
+            "as": self._as,
+            "in": self._in,
+            "click": self._click,
+            "advance": self._advance,
+            "now": self._now,
+            "help": self._help,
+        }.get(word.lower())
+        if handler is None:
+            self._print(t(self.locale, "console.unknown_control", word=word))
+            return
+        await handler(rest)
+
+    async def _as(self, rest: str) -> None:
+        if not rest:
+            self._print(t(self.locale, "console.need_argument", control=":as", example=":as alice"))
+            return
+        self.user = rest.lstrip("@")
+
+    async def _in(self, rest: str) -> None:
+        if not rest:
+            self._print(t(self.locale, "console.need_argument", control=":in", example=":in ops"))
+            return
+        self.platform.current_chat = rest.lstrip("#")
+
+    async def _click(self, rest: str) -> None:
+        target = self.platform.last_buttons
+        if target is None:
+            self._print(t(self.locale, "console.no_buttons"))
+            return
+        buttons = target.message.buttons
+        if not rest.isdigit() or not 1 <= int(rest) <= len(buttons):
+            self._print(t(self.locale, "console.bad_button", count=len(buttons)))
+            return
+        button = buttons[int(rest) - 1]
+        event = ActionEvent(
+            platform=PLATFORM,
+            chat_id=target.chat_id,
+            chat_name=target.chat_id,
+            is_direct=target.is_direct,
+            sender_id=self.user,
+            sender_name=self.user,
+            action=button.action,
+            value=button.value,
+        )
+        self._show(await self.app.dispatcher.handle_action(event))
+        await self.app.deliver()
+
+    async def _advance(self, rest: str) -> None:
+        try:
+            duration = parse_duration(rest)
+            span = (
+                duration.to_timedelta()
+                if not duration.working_days
+                else self._working_span(duration.working_days)
+            )
+        except UserError as error:
+            self._print(t(self.locale, error.key, **error.params))
+            return
+        if span <= timedelta(0):
+            self._print(t(self.locale, "console.bad_advance"))
+            return
+        await self.app.scheduler.run_span(self.clock, span, after_tick=self.app.deliver)
+        await self.app.deliver()
+
+    def _working_span(self, days: int) -> timedelta:
+        zone = ZoneInfo(self.app.settings.timezone)
+        start = self.clock.now().astimezone(zone)
+        return self.app.scheduler.calendar.add_working_time(start, days) - start
+
+    async def _now(self, rest: str) -> None:
+        zone = ZoneInfo(self.app.settings.timezone)
+        moment = self.clock.now().astimezone(zone)
+        self._print(f"{moment:%Y-%m-%d %H:%M} {zone.key} ({moment:%a})")
+
+    async def _help(self, rest: str) -> None:
+        self._print(t(self.locale, "console.help"))
+
+
+async def run(session: ConsoleSession, stream: TextIO) -> None:
+    interactive = stream.isatty() and sys.stdout.isatty()
+    while True:
+        if interactive:
+            sys.stdout.write(f"{session.user}@{session.chat}> ")
+            sys.stdout.flush()
+        line = stream.readline()
+        if not line:
+            break
+        try:
+            await session.handle_line(line)
+        except Exception:
+            # Never let one line end the session; the dispatcher already logged details.
+            logger.exception("console line failed: %r", line)
+            session.write(t(session.locale, "error.internal", ref="console") + "\n\n")

@@ -1,0 +1,83 @@
+"""Composition root: builds the engine, dispatcher, scheduler and delivery from settings.
+
+The only core module (with ``bot.cli``) allowed to import ``commands`` and ``adapters``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import commands
+from bot.clock import Clock
+from bot.delivery import Deliverer
+from bot.dispatch import Dispatcher
+from bot.platform import Platform
+from bot.scheduler import Job, Scheduler
+from bot.settings import Settings
+from bot.workdays import make_calendar
+from storage import db
+
+logger = logging.getLogger("concord")
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: db.SessionFactory
+    clock: Clock
+    dispatcher: Dispatcher
+    scheduler: Scheduler
+    platforms: dict[str, Platform] = field(default_factory=dict)
+    deliverer: Deliverer | None = None
+
+    def attach(self, platforms: Mapping[str, Platform]) -> None:
+        """Give the app the adapters it delivers through (after they are built)."""
+        self.platforms.update(platforms)
+        self.deliverer = Deliverer(
+            sessions=self.sessions,
+            platforms=self.platforms,
+            clock=self.clock,
+            lock_rows=not db.is_sqlite(self.engine),
+        )
+
+    async def deliver(self) -> int:
+        return await self.deliverer.drain() if self.deliverer else 0
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def scheduled_jobs() -> Sequence[Job]:
+    """The proactive jobs, in the order a tick runs them."""
+    return ()
+
+
+async def build_app(settings: Settings, clock: Clock, *, migrate: bool | None = None) -> App:
+    engine = db.create_engine(settings.database_url)
+    should_migrate = settings.auto_migrate if migrate is None else migrate
+    if should_migrate and await db.needs_upgrade(engine):
+        logger.info("upgrading the database schema to %s", db.head_revision())
+        await db.upgrade(engine)
+    sessions = db.session_factory(engine)
+    dispatcher = Dispatcher(
+        router=commands.router(), sessions=sessions, settings=settings, clock=clock
+    )
+    scheduler = Scheduler(
+        jobs=scheduled_jobs(),
+        sessions=sessions,
+        settings=settings,
+        calendar=make_calendar(settings.calendar),
+    )
+    return App(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        clock=clock,
+        dispatcher=dispatcher,
+        scheduler=scheduler,
+    )

@@ -1,0 +1,73 @@
+"""The proactive half's clock: APScheduler (in ``bot.main``) only calls ``Scheduler.tick``.
+
+A job is a plain async function of a ``JobContext`` that asks the database what is due at
+``ctx.now`` and writes messages to the outbox under notification keys; running it twice, on
+two replicas, or after downtime sends nothing twice. The console's ``:advance`` calls
+``run_span`` to replay exactly what ticks would have run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import ManualClock
+from bot.settings import Settings
+from bot.workdays import WorkCalendar
+from storage.db import SessionFactory
+
+logger = logging.getLogger("concord.scheduler")
+
+
+@dataclass(frozen=True)
+class JobContext:
+    sessions: SessionFactory
+    settings: Settings
+    calendar: WorkCalendar
+    now: datetime  # aware UTC
+
+
+Job = Callable[[JobContext], Awaitable[None]]
+AfterTick = Callable[[], Awaitable[object]]
+
+
+class Scheduler:
+    def __init__(
+        self,
+        *,
+        jobs: Sequence[Job],
+        sessions: SessionFactory,
+        settings: Settings,
+        calendar: WorkCalendar,
+    ) -> None:
+        self.jobs = tuple(jobs)
+        self.sessions = sessions
+        self.settings = settings
+        self.calendar = calendar
+
+    async def tick(self, now: datetime) -> None:
+        """Run every job once for ``now``; one job's failure does not stop the others."""
+        ctx = JobContext(self.sessions, self.settings, self.calendar, now)
+        for job in self.jobs:
+            try:
+                await job(ctx)
+            except Exception:
+                logger.exception("scheduled job %s failed at %s", job.__name__, now)
+
+    async def run_span(
+        self,
+        clock: ManualClock,
+        span: timedelta,
+        *,
+        step: timedelta = timedelta(minutes=5),
+        after_tick: AfterTick | None = None,
+    ) -> None:
+        """Move ``clock`` forward by ``span`` in ``step``s, ticking (and delivering) at each."""
+        end = clock.now() + span
+        while clock.now() < end:
+            clock.set(min(clock.now() + step, end))
+            await self.tick(clock.now())
+            if after_tick is not None:
+                await after_tick()

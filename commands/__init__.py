@@ -1,0 +1,25 @@
+"""Concord's commands: one module per family, registered explicitly in ``all_families``.
+
+Imports ``bot`` and ``storage`` only; never a platform SDK or ``adapters``.
+"""
+
+from __future__ import annotations
+
+from commands import board, help, people, projects, settings, tasks
+from commands.framework import CommandRouter, Family
+
+
+def all_families() -> tuple[Family, ...]:
+    families: list[Family] = [
+        projects.project_family(),
+        projects.phase_family(),
+        tasks.family(),
+        *board.families(),
+        *people.families(),
+        settings.family(),
+    ]
+    return (help.family(families), *families)
+
+
+def router() -> CommandRouter:
+    return CommandRouter(all_families())

@@ -1,0 +1,3 @@
+"""Parsing of command text: tokens, dates, times and durations."""
+
+from __future__ import annotations

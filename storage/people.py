@@ -1,0 +1,135 @@
+"""Members, identities, departments and chats."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.tables import Chat, Department, Member, MemberIdentity
+
+
+async def member_by_account(
+    session: AsyncSession, *, platform: str, external_id: str
+) -> Member | None:
+    query = (
+        select(Member)
+        .join(MemberIdentity, col(MemberIdentity.member_id) == Member.id)
+        .where(MemberIdentity.platform == platform, MemberIdentity.external_id == external_id)
+    )
+    return (await session.exec(query)).first()
+
+
+async def ensure_member(
+    session: AsyncSession, *, platform: str, external_id: str, name: str | None, now: datetime
+) -> tuple[Member, bool]:
+    """The member behind a platform account, created on first sight. Returns (member, created)."""
+    member = await member_by_account(session, platform=platform, external_id=external_id)
+    if member is not None:
+        return member, False
+    member = Member(name=name or external_id, created_at=now)
+    session.add(member)
+    await session.flush()
+    assert member.id is not None
+    session.add(
+        MemberIdentity(
+            member_id=member.id, platform=platform, external_id=external_id, display_name=name
+        )
+    )
+    await session.flush()
+    return member, True
+
+
+async def members_by_name(session: AsyncSession, name: str) -> Sequence[Member]:
+    query = select(Member).where(func.lower(Member.name) == name.lower()).order_by(col(Member.id))
+    return (await session.exec(query)).all()
+
+
+async def get_member(session: AsyncSession, member_id: int) -> Member | None:
+    return await session.get(Member, member_id)
+
+
+async def members_by_ids(session: AsyncSession, ids: set[int]) -> dict[int, Member]:
+    if not ids:
+        return {}
+    rows = (await session.exec(select(Member).where(col(Member.id).in_(ids)))).all()
+    return {m.id: m for m in rows if m.id is not None}
+
+
+async def accounts_of(session: AsyncSession, member_ids: set[int]) -> dict[int, dict[str, str]]:
+    """``member id → {platform: external id}`` for rendering mentions."""
+    if not member_ids:
+        return {}
+    query = select(MemberIdentity).where(col(MemberIdentity.member_id).in_(member_ids))
+    out: dict[int, dict[str, str]] = {mid: {} for mid in member_ids}
+    for identity in (await session.exec(query)).all():
+        out[identity.member_id].setdefault(identity.platform, identity.external_id)
+    return out
+
+
+async def department_by_name(session: AsyncSession, name: str) -> Department | None:
+    query = select(Department).where(func.lower(Department.name) == name.strip().lower())
+    return (await session.exec(query)).first()
+
+
+async def departments(session: AsyncSession) -> Sequence[Department]:
+    return (await session.exec(select(Department).order_by(col(Department.name)))).all()
+
+
+async def departments_by_ids(session: AsyncSession, ids: set[int]) -> dict[int, Department]:
+    if not ids:
+        return {}
+    rows = (await session.exec(select(Department).where(col(Department.id).in_(ids)))).all()
+    return {d.id: d for d in rows if d.id is not None}
+
+
+async def department_members(session: AsyncSession, department_id: int) -> Sequence[Member]:
+    query = select(Member).where(Member.department_id == department_id).order_by(col(Member.name))
+    return (await session.exec(query)).all()
+
+
+async def ensure_chat(
+    session: AsyncSession,
+    *,
+    platform: str,
+    external_id: str,
+    name: str | None,
+    is_direct: bool,
+    now: datetime,
+) -> Chat:
+    query = select(Chat).where(Chat.platform == platform, Chat.external_id == external_id)
+    chat = (await session.exec(query)).first()
+    if chat is None:
+        chat = Chat(
+            platform=platform,
+            external_id=external_id,
+            name=name or external_id,
+            is_direct=is_direct,
+            created_at=now,
+        )
+        session.add(chat)
+        await session.flush()
+    return chat
+
+
+async def chats_of_project(session: AsyncSession, project_id: int) -> Sequence[Chat]:
+    query = select(Chat).where(Chat.project_id == project_id).order_by(col(Chat.id))
+    return (await session.exec(query)).all()
+
+
+async def direct_chat(session: AsyncSession, *, member_id: int, platform: str) -> Chat | None:
+    """A member's known DM chat on ``platform`` (its id is the member's account id)."""
+    query = (
+        select(Chat)
+        .join(MemberIdentity, col(MemberIdentity.external_id) == Chat.external_id)
+        .where(
+            Chat.is_direct,
+            Chat.platform == platform,
+            MemberIdentity.platform == platform,
+            MemberIdentity.member_id == member_id,
+        )
+    )
+    return (await session.exec(query)).first()
