@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,48 @@ class ScheduleSettings:
     quiet_hours: str = "22:00-08:00"
     due_soon_days: int = 1
     overdue_grace_days: int = 1
+    reminder_time: str = "09:00"  # local time of task reminders in the project group
+    daily_time: str = "09:00"  # opt-in daily DM, in the member's zone
+    catch_up_days: int = 14  # how far back a restarted bot looks for reminders it missed
     tick_seconds: int = 60
+
+
+@dataclass
+class RateLimit:
+    """One platform's sending limits; 0 switches a limit off.
+
+    ``chat_interval_seconds`` spaces messages in one chat (shared by all replicas);
+    ``app_per_second``/``app_burst`` is a token bucket for the whole app, per process: with N
+    replicas, give each 1/N of the platform's app limit.
+    """
+
+    chat_interval_seconds: float = 1.0
+    app_per_second: float = 5.0
+    app_burst: int = 10
+
+
+@dataclass
+class DeliverySettings:
+    """The outbox worker: pacing, retries and when to give up (values from platforms.md)."""
+
+    interval_seconds: float = 1.0  # how often an idle worker looks for due messages
+    base_backoff_seconds: float = 2.0  # first retry after a 5xx/timeout; doubles per attempt
+    max_backoff_seconds: float = 300.0
+    max_retry_after_seconds: float = 3600.0  # a longer Retry-After is capped to this
+    give_up_after_minutes: int = 360  # a message failing this long is marked failed
+    chats_per_pass: int = 50
+    # Slack chat.postMessage: ~1 msg/s per channel, bursts allowed, plus a workspace-wide
+    # limit ("several hundred per minute"; the exact figure is unpublished).
+    slack: RateLimit = field(default_factory=lambda: RateLimit(1.0, 5.0, 10))
+    # Feishu im/v1/messages: 5 QPS per group (shared by all bots), 1000/min and 50/s per app.
+    feishu: RateLimit = field(default_factory=lambda: RateLimit(0.2, 1000 / 60, 50))
+    # DingTalk: 20 QPS per app per API; robots 20 messages/min per group (then 10 min ban).
+    dingtalk: RateLimit = field(default_factory=lambda: RateLimit(3.0, 20.0, 20))
+    console: RateLimit = field(default_factory=lambda: RateLimit(0.0, 0.0, 0))
+
+    def limits(self, platform: str) -> RateLimit:
+        limit = getattr(self, platform, None)
+        return limit if isinstance(limit, RateLimit) else RateLimit()
 
 
 @dataclass
@@ -70,6 +112,7 @@ class Settings:
     auto_migrate: bool = True
     locales: dict[str, str] = field(default_factory=lambda: dict(PLATFORM_LOCALES))
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
     requests: RequestSettings = field(default_factory=RequestSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
@@ -149,3 +192,17 @@ def validate(settings: Settings) -> None:
         ) from exc
     if settings.slack.mode not in ("http", "socket"):
         raise ConfigError('Config key \'slack.mode\' must be "http" or "socket"')
+    _validate_schedule(settings.schedule)
+
+
+def _validate_schedule(schedule: ScheduleSettings) -> None:
+    for name in ("digest_time", "reminder_time", "daily_time"):
+        value = getattr(schedule, name)
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ConfigError(f"Config key 'schedule.{name}' must be HH:MM, not {value!r}")
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", schedule.quiet_hours):
+        raise ConfigError(
+            f"Config key 'schedule.quiet_hours' must be HH:MM-HH:MM, not {schedule.quiet_hours!r}"
+        )
+    if not 0 <= schedule.digest_weekday <= 6:
+        raise ConfigError("Config key 'schedule.digest_weekday' must be 0 (Monday) … 6 (Sunday)")

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import CardRef, NotificationKey, Outbox, ProcessedEvent
+from storage.tables import CardRef, NotificationKey, Outbox, OutboxLane, ProcessedEvent
 
 
 def enqueue(
@@ -102,7 +104,7 @@ async def pending_chats(
 
 
 async def next_in_chat(
-    session: AsyncSession, *, platform: str, chat_external_id: str, lock: bool = False
+    session: AsyncSession, *, platform: str, chat_external_id: str
 ) -> Outbox | None:
     """The oldest pending message of a chat (later ones wait behind it: per-chat order)."""
     query = (
@@ -115,9 +117,38 @@ async def next_in_chat(
         .order_by(col(Outbox.id))
         .limit(1)
     )
-    if lock:
-        query = query.with_for_update(skip_locked=True)
     return (await session.exec(query)).first()
+
+
+async def lock_lane(
+    session: AsyncSession, *, platform: str, chat_external_id: str
+) -> OutboxLane | None:
+    """Take the chat's lane for this transaction; None while another worker holds it.
+
+    On PostgreSQL the row lock (``FOR UPDATE SKIP LOCKED``) lasts until commit, so two
+    replicas never drain one chat at once. SQLite has no row locks: one process is assumed.
+    """
+    lane = await _locked_lane(session, platform, chat_external_id)
+    if lane is not None:
+        return lane
+    await _ensure_lane(session, platform, chat_external_id)
+    return await _locked_lane(session, platform, chat_external_id)
+
+
+async def _locked_lane(session: AsyncSession, platform: str, chat: str) -> OutboxLane | None:
+    query = (
+        select(OutboxLane)
+        .where(OutboxLane.platform == platform, OutboxLane.chat_external_id == chat)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.exec(query)).first()
+
+
+async def _ensure_lane(session: AsyncSession, platform: str, chat: str) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(OutboxLane).values(platform=platform, chat_external_id=chat)
+    await session.exec(statement.on_conflict_do_nothing())
 
 
 async def record_card(
@@ -168,14 +199,25 @@ async def card_message_id(
 
 
 async def stuck(session: AsyncSession, *, now: datetime, older_than: timedelta) -> Sequence[Outbox]:
-    """Failed messages, and pending ones that should have gone long ago."""
-    late = and_(col(Outbox.status) == "pending", col(Outbox.created_at) < now - older_than)
+    """Failed messages, and pending ones that were due more than ``older_than`` ago."""
+    late = and_(col(Outbox.status) == "pending", col(Outbox.next_attempt_at) < now - older_than)
     query = select(Outbox).where(or_(col(Outbox.status) == "failed", late))
     query = query.order_by(col(Outbox.id))
     return (await session.exec(query)).all()
 
 
+async def status_counts(session: AsyncSession) -> dict[str, int]:
+    """How many messages are pending and how many failed (sent ones are history)."""
+    query = (
+        select(Outbox.status, func.count())
+        .where(col(Outbox.status).in_(("pending", "failed")))
+        .group_by(col(Outbox.status))
+    )
+    return {status: int(count) for status, count in (await session.exec(query)).all()}
+
+
 async def retry_failed(session: AsyncSession, *, now: datetime, ids: Sequence[int] = ()) -> int:
+    """Queue failed messages (all, or those in ``ids``) again, with a fresh give-up clock."""
     statement = update(Outbox).where(col(Outbox.status) == "failed")
     if ids:
         statement = statement.where(col(Outbox.id).in_(ids))
@@ -185,6 +227,17 @@ async def retry_failed(session: AsyncSession, *, now: datetime, ids: Sequence[in
             next_attempt_at=now,
             attempts=0,
             last_error=None,
+            failing_since=None,
         )
     )
     return int(result.rowcount or 0)
+
+
+async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` are in the ledger already (one query per 500 keys)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        query = select(NotificationKey.key).where(col(NotificationKey.key).in_(chunk))
+        found.update((await session.exec(query)).all())
+    return found

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from storage.tables import _naming  # noqa: F401  (must run before the tables)
-from storage.tables.delivery import AuditLog, CardRef, NotificationKey, Outbox, ProcessedEvent
+from storage.tables.delivery import (
+    AuditLog,
+    CardRef,
+    NotificationKey,
+    Outbox,
+    OutboxLane,
+    ProcessedEvent,
+)
 from storage.tables.issues import Issue, IssueDepartment, IssueEntry
 from storage.tables.meetings import AgendaItem, Decision, Meeting, MeetingParticipant
 from storage.tables.people import Chat, Department, Member, MemberIdentity
@@ -39,6 +46,7 @@ __all__ = [
     "MemberIdentity",
     "NotificationKey",
     "Outbox",
+    "OutboxLane",
     "Phase",
     "PlanItem",
     "ProcessedEvent",

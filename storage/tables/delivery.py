@@ -30,6 +30,13 @@ class Outbox(SQLModel, table=True):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
+        # ``concord outbox`` lists failed messages without reading the sent history.
+        Index(
+            "ix_outbox_failed",
+            "id",
+            postgresql_where=text("status = 'failed'"),
+            sqlite_where=text("status = 'failed'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -46,9 +53,24 @@ class Outbox(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=100)
     claimed_until: datetime | None = None
     last_error: str | None = None
+    failing_since: datetime | None = None  # first failed attempt of the current streak
     platform_message_id: str | None = Field(default=None, max_length=200)
     created_at: datetime
     sent_at: datetime | None = None
+
+
+class OutboxLane(SQLModel, table=True):
+    """One chat's delivery lane.
+
+    A worker drains a chat only while it holds this row's lock (PostgreSQL ``FOR UPDATE SKIP
+    LOCKED``), so each chat has one drainer at a time across replicas; ``next_send_at`` paces
+    the chat for every replica alike (the platform's per-chat rate limit).
+    """
+
+    platform: str = Field(primary_key=True, max_length=20)
+    chat_external_id: str = Field(primary_key=True, max_length=200)
+    next_send_at: datetime | None = None
+    last_sent_at: datetime | None = None
 
 
 class NotificationKey(SQLModel, table=True):
