@@ -42,7 +42,7 @@ class App:
             sessions=self.sessions,
             platforms=self.platforms,
             clock=self.clock,
-            lock_rows=not db.is_sqlite(self.engine),
+            settings=self.settings.delivery,
         )
 
     async def deliver(self) -> int:

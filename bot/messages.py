@@ -153,6 +153,9 @@ class Target:
     is_direct: bool = False
     member_id: int | None = None
     name: str | None = None  # for display (console's ``[to …]``)
+    # Stable per outbox row (``outbox:<id>``): adapters pass it where the platform
+    # de-duplicates sends (Feishu ``uuid``, DingTalk ``outTrackId``), closing the crash window.
+    idempotency_key: str | None = None
 
 
 Delivery = Literal["send", "update", "ephemeral"]

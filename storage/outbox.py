@@ -90,17 +90,35 @@ async def mark_event(session: AsyncSession, *, platform: str, event_id: str, now
 
 
 async def pending_chats(
-    session: AsyncSession, *, now: datetime, limit: int = 100
+    session: AsyncSession,
+    *,
+    now: datetime,
+    platforms: Sequence[str] | None = None,
+    limit: int = 100,
 ) -> Sequence[tuple[str, str]]:
-    """Chats with messages ready to go, oldest first."""
+    """Chats with messages ready to go and no pacing pause, oldest message first."""
+    lane = and_(
+        col(OutboxLane.platform) == col(Outbox.platform),
+        col(OutboxLane.chat_external_id) == col(Outbox.chat_external_id),
+    )
     query = (
         select(Outbox.platform, Outbox.chat_external_id, func.min(Outbox.id))
+        .outerjoin(OutboxLane, lane)
         .where(Outbox.status == "pending", col(Outbox.next_attempt_at) <= now)
+        .where(or_(col(OutboxLane.next_send_at).is_(None), col(OutboxLane.next_send_at) <= now))
         .group_by(col(Outbox.platform), col(Outbox.chat_external_id))
         .order_by(func.min(Outbox.id))
         .limit(limit)
     )
+    if platforms is not None:
+        query = query.where(col(Outbox.platform).in_(platforms))
     return [(platform, chat) for platform, chat, _ in (await session.exec(query)).all()]
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the earliest pending message becomes due (uses the pending index)."""
+    query = select(func.min(Outbox.next_attempt_at)).where(Outbox.status == "pending")
+    return (await session.exec(query)).one()
 
 
 async def next_in_chat(

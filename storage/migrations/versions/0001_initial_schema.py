@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 21:35:46.968337
+Create Date: 2026-11-23 21:53:56.319676
 """
 from __future__ import annotations
 
@@ -47,6 +47,13 @@ def upgrade() -> None:
     with op.batch_alter_table('department', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_department_leader_id'), ['leader_id'], unique=False)
 
+    op.create_table('outboxlane',
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('chat_external_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('next_send_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('platform', 'chat_external_id', name=op.f('pk_outboxlane'))
+    )
     op.create_table('processedevent',
     sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -102,6 +109,7 @@ def upgrade() -> None:
     sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('claimed_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('failing_since', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('platform_message_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
@@ -110,6 +118,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_chat_pending', ['platform', 'chat_external_id', 'id'], unique=False, postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
+        batch_op.create_index('ix_outbox_failed', ['id'], unique=False, postgresql_where=sa.text("status = 'failed'"), sqlite_where=sa.text("status = 'failed'"))
         batch_op.create_index('ix_outbox_pending', ['next_attempt_at'], unique=False, postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
 
     op.create_table('project',
@@ -638,6 +647,7 @@ def downgrade() -> None:
     op.drop_table('project')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_pending', postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
+        batch_op.drop_index('ix_outbox_failed', postgresql_where=sa.text("status = 'failed'"), sqlite_where=sa.text("status = 'failed'"))
         batch_op.drop_index('ix_outbox_chat_pending', postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
 
     op.drop_table('outbox')
@@ -654,6 +664,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_processedevent_at'))
 
     op.drop_table('processedevent')
+    op.drop_table('outboxlane')
     with op.batch_alter_table('department', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_department_leader_id'))
 
