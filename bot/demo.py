@@ -43,4 +43,6 @@ task T6 block "等待技术方案评审结论"
 :as erin
 task T7 start
 task T7 review
+:as dave
+task T5 start
 """

@@ -77,7 +77,7 @@ async def add(ctx: Context, args: Args) -> None:
         updated_at=now,
     )
     await apply_fields(ctx, task, args)
-    await check_change(ctx, None, task.department_id)
+    await check_change(ctx, task, task.department_id)
     await tasks.add_task(ctx.session, task)
     for ref in args.option_list("after"):
         await _depend(ctx, task, ref, args.usage)
