@@ -23,10 +23,18 @@ SETUP = """
 async def test_project_card(console: ConsoleDriver) -> None:
     await console.run(SETUP + "task T1 start\ntask T1 review\ntask T1 done\n")
     out = await console.say("project")
-    for expected in ("P1 · Apollo", "Goal: Ship v2", "Dates: 2026-11-23 → 2027-01-31",
-                     "Owner: @pm", "Sponsor: @vp", "Coordinator: @coo",
-                     "Departments: 研发部, Sales", "Progress: 1/3 tasks done (33%)",
-                     "1. Design — milestone 2026-12-05", "2. Build"):
+    for expected in (
+        "P1 · Apollo",
+        "Goal: Ship v2",
+        "Dates: 2026-11-23 → 2027-01-31",
+        "Owner: @pm",
+        "Sponsor: @vp",
+        "Coordinator: @coo",
+        "Departments: 研发部, Sales",
+        "Progress: 1/3 tasks done (33%)",
+        "1. Design — milestone 2026-12-05",
+        "2. Build",
+    ):
         assert expected in out, out
     assert "“x” is not something `project` can do" in await console.say("project x")
 
@@ -40,8 +48,9 @@ async def test_board_by_phase(console: ConsoleDriver) -> None:
     assert "grouped by status or by phase" in await console.say("board by:colour")
 
 
-async def test_standup_shows_blocked_and_last_week(console: ConsoleDriver,
-                                                   clock: ManualClock) -> None:
+async def test_standup_shows_blocked_and_last_week(
+    console: ConsoleDriver, clock: ManualClock
+) -> None:
     await console.run(SETUP + 'task T2 start\ntask T2 block "no budget"\n')
     clock.advance(timedelta(days=8))
     await console.say("task T3 start")
@@ -80,9 +89,11 @@ async def test_member_locale_and_zone_change_how_replies_read(console: ConsoleDr
 
 async def test_chat_settings(console: ConsoleDriver) -> None:
     await console.run(SETUP)
-    out = await console.say('settings locale:zh-CN tz:Asia/Tokyo digest:"周四 16:30" quiet:"23:00-07:30"')
+    out = await console.say(
+        'settings locale:zh-CN tz:Asia/Tokyo digest:"周四 16:30" quiet:"23:00-07:30"'
+    )
     assert "已更新 console 的设置" in out
     assert "周报时间: 周四 16:30" in out
     assert "免打扰时段: 23:00-07:30" in out
     assert "无法识别每周时间" in await console.say('设置 周报:"someday"')
-    assert "只有 @pm, @vp 可以修改项目 P1" in await console.run(':as dev\n设置 语言:en')
+    assert "只有 @pm, @vp 可以修改项目 P1" in await console.run(":as dev\n设置 语言:en")
