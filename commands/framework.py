@@ -141,6 +141,13 @@ class Args:
     def has(self, key: str) -> bool:
         return key in self.options
 
+    def person(self) -> str | None:
+        """The first positional person: a mention as ``<@id|name>``, else the first word."""
+        for token in self.positional:
+            if token.kind == "mention":
+                return f"<@{token.text}|{token.name or token.text}>"
+        return self.positional[0].text if self.positional else None
+
     def first_word(self) -> str | None:
         return self.positional[0].text if self.positional else None
 

@@ -97,3 +97,11 @@ async def test_chat_settings(console: ConsoleDriver) -> None:
     assert "免打扰时段: 23:00-07:30" in out
     assert "无法识别每周时间" in await console.say('设置 周报:"someday"')
     assert "只有 @pm, @vp 可以修改项目 P1" in await console.run(":as dev\n设置 语言:en")
+
+
+async def test_assign_by_mention_and_by_name(console: ConsoleDriver) -> None:
+    await console.run(SETUP)
+    assert "T3 Loose end is now owned by @sam." in await console.say("task T3 assign @sam")
+    assert "T3 Loose end is now owned by @dev." in await console.say("task T3 assign dev")
+    assert "I don't know anybody called “nobody”" in await console.say("task T3 assign nobody")
+    assert "Missing @person." in await console.say("task T3 assign")
