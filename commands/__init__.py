@@ -5,7 +5,7 @@ Imports ``bot`` and ``storage`` only; never a platform SDK or ``adapters``.
 
 from __future__ import annotations
 
-from commands import board, escalations, help, people, projects, settings, tasks
+from commands import board, escalations, help, people, projects, report, settings, tasks
 from commands.framework import CommandRouter, Family
 
 
@@ -17,6 +17,7 @@ def all_families() -> tuple[Family, ...]:
         *board.families(),
         *people.families(),
         escalations.family(),
+        report.family(),
         settings.family(),
     ]
     return (help.family(families), *families)
