@@ -1,0 +1,201 @@
+"""Task reminders (domain §1).
+
+* **Due soon**: at ``reminder_time`` (09:00) in the project group's zone on the working day
+  ``due_soon_days`` before the deadline — a post in the project group mentioning the owner
+  (and the PMs), and a personal ping to the owner.
+* **Overdue**: once the task is late by more than ``overdue_grace_days`` working days (at
+  ``reminder_time`` of the next working day) — a post mentioning the owner and the PMs, pings
+  to both, and an escalation opened (or noted) through ``bot.escalation``.
+
+Keys: ``task:{id}:{due_soon|overdue}:{deadline}`` — a moved deadline earns new reminders;
+after downtime each key is sent once, if it fell due within ``catch_up_days``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import escalation, targets
+from bot.clock import to_aware_utc
+from bot.i18n import t
+from bot.jobs import support
+from bot.messages import Message
+from bot.render import MessageBuilder
+from bot.scheduler import JobContext
+from storage import outbox, people, schedule
+from storage.db import transaction
+from storage.tables import Member, Project, Task
+
+
+@dataclass(frozen=True)
+class Due:
+    task_id: int
+    kind: str  # due_soon / overdue
+    key: str
+
+
+async def run(ctx: JobContext) -> None:
+    async with transaction(ctx.sessions) as session:
+        due = await find_due(session, ctx)
+
+    async def work(session: AsyncSession, item: Due) -> None:
+        await remind(session, ctx, item)
+
+    await support.each_item(ctx, due, work)
+
+
+async def find_due(session: AsyncSession, ctx: JobContext) -> list[Due]:
+    """Reminders due now and not sent yet: one indexed range scan plus one key lookup."""
+    sched = ctx.settings.schedule
+    start = ctx.now - timedelta(days=sched.catch_up_days + 2 * sched.overdue_grace_days + 10)
+    end = ctx.now + timedelta(days=2 * sched.due_soon_days + 11)
+    tasks = await schedule.open_tasks_due_between(session, start=start, end=end)
+    zones = await project_zones(session, ctx, {t.project_id for t in tasks})
+    due = [d for task in tasks if (d := due_reminder(ctx, task, zones[task.project_id]))]
+    sent = await outbox.existing_keys(session, [d.key for d in due])
+    return [d for d in due if d.key not in sent]
+
+
+async def project_zones(
+    session: AsyncSession, ctx: JobContext, project_ids: set[int]
+) -> dict[int, ZoneInfo]:
+    """Each project's zone: its first group's, else the configured default."""
+    zones = {pid: ZoneInfo(ctx.settings.timezone) for pid in project_ids}
+    for chat in reversed(await schedule.group_chats(session, project_ids)):
+        zones[chat.project_id or 0] = targets.chat_zone(ctx.settings, chat)
+    return zones
+
+
+def due_reminder(ctx: JobContext, task: Task, zone: ZoneInfo) -> Due | None:
+    if task.due_at is None or task.id is None:
+        return None
+    sched, now = ctx.settings.schedule, ctx.now
+    due_at = to_aware_utc(task.due_at)
+    due_day = due_at.astimezone(zone).date()
+    stamp = f"{due_at:%Y%m%dT%H%M}"
+    late_day = support.working_days_after(ctx.calendar, due_day, sched.overdue_grace_days + 1)
+    overdue_at = max(
+        support.wall_time(late_day, sched.reminder_time, zone),
+        due_at + timedelta(days=sched.overdue_grace_days),
+    )
+    if now >= overdue_at:
+        if now - overdue_at > timedelta(days=sched.catch_up_days):
+            return None
+        return Due(task.id, "overdue", f"task:{task.id}:overdue:{stamp}")
+    soon_day = support.working_days_before(ctx.calendar, due_day, sched.due_soon_days)
+    soon_at = support.wall_time(soon_day, sched.reminder_time, zone)
+    # A task created inside the window was just announced with its deadline: no echo.
+    if soon_at <= now < due_at and to_aware_utc(task.created_at) < soon_at:
+        return Due(task.id, "due_soon", f"task:{task.id}:due_soon:{stamp}")
+    return None
+
+
+async def remind(session: AsyncSession, ctx: JobContext, due: Due) -> None:
+    task = await schedule.claim(session, Task, due.task_id)
+    if task is None or task.status == "done" or due_reminder_key(ctx, task, due) != due.key:
+        return  # another replica has it, or it changed since the scan
+    if not await outbox.claim_notification(session, key=due.key, now=ctx.now):
+        return
+    project = await session.get(Project, task.project_id)
+    assert project is not None
+    pms = (await schedule.pm_ids_of(session, {project.id or 0})).get(project.id or 0, [])
+    found = await people.members_by_ids(session, {i for i in (task.owner_id, *pms) if i})
+    owner = found.get(task.owner_id or 0)
+    managers = [found[i] for i in pms if i in found and i != task.owner_id]
+    notice = Notice(ctx, task, project, owner, managers, due.kind)
+    await support.post_to_groups(
+        session,
+        settings=ctx.settings,
+        project_id=project.id or 0,
+        key=due.key,
+        render=notice.group,
+        now=ctx.now,
+    )
+    recipients = [owner] if due.kind == "due_soon" else [owner, *managers]
+    for member in recipients:
+        if member is not None:
+            await support.ping(
+                session,
+                settings=ctx.settings,
+                member=member,
+                key=due.key,
+                render=notice.personal,
+                now=ctx.now,
+            )
+    if due.kind == "overdue":
+        await escalate(session, ctx, task, project)
+
+
+def due_reminder_key(ctx: JobContext, task: Task, due: Due) -> str | None:
+    """The key the locked task earns now (the deadline may have moved since the scan)."""
+    if task.due_at is None:
+        return None
+    return f"task:{task.id}:{due.kind}:{to_aware_utc(task.due_at):%Y%m%dT%H%M}"
+
+
+async def escalate(session: AsyncSession, ctx: JobContext, task: Task, project: Project) -> None:
+    groups = await targets.project_groups(session, project.id or 0)
+    locale = (
+        targets.chat_locale(ctx.settings, groups[0][1])
+        if groups
+        else ctx.settings.platform_locale("console")
+    )
+    zone = (
+        targets.chat_zone(ctx.settings, groups[0][1]) if groups else ZoneInfo(ctx.settings.timezone)
+    )
+    assert task.due_at is not None
+    await escalation.open_or_note(
+        session,
+        settings=ctx.settings,
+        calendar=ctx.calendar,
+        project_id=project.id or 0,
+        subject_type="task",
+        subject_id=task.id or 0,
+        reason=t(
+            locale,
+            "reminder.escalation_reason",
+            when=support.fmt_due(task.due_at, task.due_has_time, zone, ctx.now),
+        ),
+        now=ctx.now,
+        opened_by=None,
+    )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The reminder's words for each reader (group or person, in their language and zone)."""
+
+    ctx: JobContext
+    task: Task
+    project: Project
+    owner: Member | None
+    managers: list[Member]
+    kind: str
+
+    def _params(self, locale: str, zone: ZoneInfo, msg: MessageBuilder) -> dict[str, object]:
+        assert self.task.due_at is not None
+        late = self.ctx.now - to_aware_utc(self.task.due_at)
+        owner = self.owner
+        return {
+            "ref": f"T{self.task.number}",
+            "title": self.task.title,
+            "project": self.project.name,
+            "when": support.fmt_due(self.task.due_at, self.task.due_has_time, zone, self.ctx.now),
+            "days": late.days + 1,
+            "owner": msg.mention(owner.id, owner.name) if owner else t(locale, "reminder.nobody"),
+            "pms": " ".join(msg.mention(m.id, m.name) for m in self.managers),
+        }
+
+    def group(self, locale: str, zone: ZoneInfo) -> Message:
+        msg = MessageBuilder()
+        msg.section(t(locale, f"reminder.{self.kind}", **self._params(locale, zone, msg)))
+        return msg.build()
+
+    def personal(self, locale: str, zone: ZoneInfo) -> Message:
+        msg = MessageBuilder()
+        msg.section(t(locale, f"reminder.{self.kind}_dm", **self._params(locale, zone, msg)))
+        return msg.build()
