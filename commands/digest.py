@@ -1,0 +1,27 @@
+"""``digest`` / ``周报``: this project's weekly digest, now, in the reader's language and zone."""
+
+from __future__ import annotations
+
+from bot import digest as weekly
+from bot.context import Context
+from bot.errors import UsageError
+from commands import common
+from commands.framework import Args, Family, Verb
+
+
+async def digest(ctx: Context, args: Args) -> None:
+    if args.text():
+        raise UsageError("error.digest_args", usage="digest")
+    project = common.require_project(ctx)
+    now = ctx.now_utc()
+    rows = await weekly.load(ctx.session, [project.id or 0], now)
+    ctx.reply(weekly.render(rows, project.id or 0, locale=ctx.locale, zone=ctx.tz, now=now))
+
+
+def family() -> Family:
+    return Family(
+        name="digest",
+        words=("digest", "weekly", "周报"),
+        usage="digest",
+        default=Verb(("digest",), digest, "digest"),
+    )
