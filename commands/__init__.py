@@ -5,7 +5,7 @@ Imports ``bot`` and ``storage`` only; never a platform SDK or ``adapters``.
 
 from __future__ import annotations
 
-from commands import board, escalations, help, people, projects, settings, tasks
+from commands import board, escalations, help, issues, people, projects, settings, tasks
 from commands.framework import CommandRouter, Family
 
 
@@ -14,7 +14,8 @@ def all_families() -> tuple[Family, ...]:
         projects.project_family(),
         projects.phase_family(),
         tasks.family(),
-        *board.families(),
+        issues.family(),
+        *board.families(my_sections=(issues.my_issues,)),
         *people.families(),
         escalations.family(),
         settings.family(),
