@@ -5,7 +5,17 @@ Imports ``bot`` and ``storage`` only; never a platform SDK or ``adapters``.
 
 from __future__ import annotations
 
-from commands import board, escalations, help, issues, people, projects, settings, tasks
+from commands import (
+    board,
+    escalations,
+    help,
+    issues,
+    people,
+    projects,
+    report,
+    settings,
+    tasks,
+)
 from commands.framework import CommandRouter, Family
 
 
@@ -18,6 +28,7 @@ def all_families() -> tuple[Family, ...]:
         *board.families(my_sections=(issues.my_issues,)),
         *people.families(),
         escalations.family(),
+        report.family(),
         settings.family(),
     ]
     return (help.family(families), *families)
