@@ -1,5 +1,5 @@
-"""Scheduled jobs: each is ``async def run(ctx: JobContext) -> None`` over what is due now.
+"""Scheduled jobs: each module exposes ``async def run(ctx: JobContext) -> None`` that asks the
+database what is due at ``ctx.now`` and acts exactly once (``bot.notify.send_once`` keys).
 
-Registered in ``bot.main.scheduled_jobs``; every message goes through ``send_once`` keys, so a
-job can run any number of times, on any number of replicas, and after downtime.
+Jobs import ``bot`` and ``storage`` only; ``bot.main.scheduled_jobs`` lists them.
 """
