@@ -4,8 +4,10 @@ APScheduler clock that ticks the scheduler, and the delivery loop."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -36,20 +38,20 @@ def make_web_app(app: App) -> web.Application:
     return web_app
 
 
-async def delivery_loop(app: App, interval: float = 1.0) -> None:
+async def delivery_loop(app: App) -> None:
+    """Drain the outbox; right away again while there is traffic, else every interval."""
+    idle = app.settings.delivery.interval_seconds
     while True:
         try:
-            await app.deliver()
+            busy = await app.deliver() > 0
         except Exception:
             logger.exception("delivery pass failed")
-        await asyncio.sleep(interval)
+            busy = False
+        await asyncio.sleep(0.05 if busy else idle)
 
 
-async def serve_forever(app: App, installers: tuple[RouteInstaller, ...] = ()) -> None:
-    web_app = make_web_app(app)
-    for install in installers:
-        await install(web_app, app)
-    app.attach({})
+def start_clock(app: App) -> AsyncIOScheduler:
+    """APScheduler as a trigger only: one interval job that asks the database what is due."""
     clock = AsyncIOScheduler()
 
     async def tick() -> None:
@@ -65,17 +67,50 @@ async def serve_forever(app: App, installers: tuple[RouteInstaller, ...] = ()) -
         coalesce=True,
     )
     clock.start()
+    return clock
+
+
+@dataclass
+class Server:
+    """A running ``concord serve``: the web server, the scheduler clock, the delivery loop."""
+
+    runner: web.AppRunner
+    clock: AsyncIOScheduler
+    deliveries: asyncio.Task[None]
+
+    @property
+    def port(self) -> int:
+        return int(self.runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        self.deliveries.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.deliveries
+        self.clock.shutdown(wait=False)
+        await self.runner.cleanup()
+
+
+async def start(
+    app: App, installers: tuple[RouteInstaller, ...] = (), *, port: int | None = None
+) -> Server:
+    """Start serving; ``port=0`` picks a free port (see ``Server.port``)."""
+    web_app = make_web_app(app)
+    for install in installers:
+        await install(web_app, app)
+    app.attach({})
+    clock = start_clock(app)
     runner = web.AppRunner(web_app)
     await runner.setup()
-    site = web.TCPSite(runner, app.settings.server.host, app.settings.server.port)
-    await site.start()
-    logger.warning(
-        "Concord listening on http://%s:%s", app.settings.server.host, app.settings.server.port
-    )
-    deliveries = asyncio.create_task(delivery_loop(app))
+    host = app.settings.server.host
+    await web.TCPSite(runner, host, app.settings.server.port if port is None else port).start()
+    server = Server(runner, clock, asyncio.create_task(delivery_loop(app)))
+    logger.warning("Concord listening on http://%s:%s", host, server.port)
+    return server
+
+
+async def serve_forever(app: App, installers: tuple[RouteInstaller, ...] = ()) -> None:
+    server = await start(app, installers)
     try:
         await asyncio.Event().wait()
     finally:
-        deliveries.cancel()
-        clock.shutdown(wait=False)
-        await runner.cleanup()
+        await server.stop()

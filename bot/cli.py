@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--now", help="pretend it is this time (ISO date-time)")
     outbox = sub.add_parser("outbox", parents=[common], help="list or retry stuck messages")
     outbox.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
+    outbox.add_argument("ids", nargs="*", type=int, help="retry only these message ids")
     return parser
 
 
@@ -114,7 +115,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         clock = _clock(settings, args.now)
         return await runners.demo(settings, clock, chat=args.chat or settings.console.chat)
     if args.command == "outbox":
-        return await runners.outbox_command(settings, args.action)
+        return await runners.outbox_command(settings, args.action, args.ids)
     return await runners.serve(settings)
 
 

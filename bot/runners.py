@@ -6,16 +6,16 @@ import asyncio
 import io
 import logging
 import sys
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Sequence
 
 from adapters.console.session import ConsoleSession, run
-from bot.clock import ManualClock, SystemClock, to_utc
+from bot import outbox_report
+from bot.clock import Clock, ManualClock, SystemClock, to_utc
 from bot.demo import DEMO_PROJECT, DEMO_SCRIPT, DEMO_STARTS_AGO
 from bot.main import App, build_app
 from bot.settings import Settings
 from commands.parsing.dates import parse_duration
-from storage import db, outbox, projects
+from storage import db, projects
 from storage.db import transaction
 
 logger = logging.getLogger("concord")
@@ -99,24 +99,17 @@ async def database(settings: Settings, action: str) -> int:
     return 0
 
 
-async def outbox_command(settings: Settings, action: str) -> int:
-    app = await build_app(settings, SystemClock())
+async def outbox_command(
+    settings: Settings, action: str, ids: Sequence[int] = (), clock: Clock | None = None
+) -> int:
+    app = await build_app(settings, clock or SystemClock())
     try:
         async with transaction(app.sessions) as session:
             now = to_utc(app.clock.now())
             if action == "retry":
-                count = await outbox.retry_failed(session, now=now)
-                print(f"{count} failed message(s) queued again")
-                return 0
-            rows = await outbox.stuck(session, now=now, older_than=timedelta(minutes=5))
-        if not rows:
-            print("no stuck messages")
-        for row in rows:
-            print(
-                f"#{row.id} {row.status} {row.platform}:{row.chat_external_id} "
-                f"attempts={row.attempts} created={row.created_at:%Y-%m-%d %H:%M} "
-                f"error={row.last_error or '-'}"
-            )
+                print(await outbox_report.retry(session, now=now, ids=ids))
+            else:
+                print(await outbox_report.report(session, now=now))
     finally:
         await app.close()
     return 0

@@ -217,8 +217,12 @@ async def card_message_id(
 
 
 async def stuck(session: AsyncSession, *, now: datetime, older_than: timedelta) -> Sequence[Outbox]:
-    """Failed messages, and pending ones that were due more than ``older_than`` ago."""
-    late = and_(col(Outbox.status) == "pending", col(Outbox.next_attempt_at) < now - older_than)
+    """Failed messages, and pending ones that are retrying after errors or were due more
+    than ``older_than`` ago."""
+    waiting = or_(
+        col(Outbox.failing_since).is_not(None), col(Outbox.next_attempt_at) < now - older_than
+    )
+    late = and_(col(Outbox.status) == "pending", waiting)
     query = select(Outbox).where(or_(col(Outbox.status) == "failed", late))
     query = query.order_by(col(Outbox.id))
     return (await session.exec(query)).all()
