@@ -153,7 +153,7 @@ class View:
         )
         if task.status == "blocked":
             line += " · " + self.t("digest.blocked", reason=task.blocked_reason or "—")
-        elif task.due_at is not None and to_aware_utc(task.due_at) < self.now:
+        elif task.status != "done" and task.due_at and to_aware_utc(task.due_at) < self.now:
             days = (self.now - to_aware_utc(task.due_at)).days + 1
             due = self.when(task.due_at, task.due_has_time)
             line += " · " + self.t("digest.overdue", due=due, days=days)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.clock import ManualClock
 from bot.settings import Settings
@@ -28,6 +28,9 @@ class JobContext:
     calendar: WorkCalendar
     now: datetime  # aware UTC
 
+
+CONSOLE_STEP = timedelta(minutes=15)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 Job = Callable[[JobContext], Awaitable[None]]
 AfterTick = Callable[[], Awaitable[object]]
@@ -54,20 +57,32 @@ class Scheduler:
             try:
                 await job(ctx)
             except Exception:
-                logger.exception("scheduled job %s failed at %s", job.__name__, now)
+                logger.exception("scheduled job %s failed at %s", job.__module__, now)
 
     async def run_span(
         self,
         clock: ManualClock,
         span: timedelta,
         *,
-        step: timedelta = timedelta(minutes=5),
+        step: timedelta = CONSOLE_STEP,
         after_tick: AfterTick | None = None,
     ) -> None:
-        """Move ``clock`` forward by ``span`` in ``step``s, ticking (and delivering) at each."""
+        """Move ``clock`` forward by ``span``, ticking (and delivering) on every ``step``
+        boundary of the wall clock (:00, :15, :30, :45) and at the end.
+
+        The jobs ask "what is due at now?", so ticking less often than the server's
+        ``tick_seconds`` sends the same messages, each at most one step later.
+        """
         end = clock.now() + span
         while clock.now() < end:
-            clock.set(min(clock.now() + step, end))
+            clock.set(min(next_boundary(clock.now(), step), end))
             await self.tick(clock.now())
             if after_tick is not None:
                 await after_tick()
+
+
+def next_boundary(moment: datetime, step: timedelta) -> datetime:
+    """The first multiple of ``step`` (counted from the Unix epoch) after ``moment``."""
+    seconds = step.total_seconds()
+    elapsed = (moment - EPOCH).total_seconds()
+    return EPOCH + timedelta(seconds=(elapsed // seconds + 1) * seconds)
