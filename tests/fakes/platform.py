@@ -24,14 +24,24 @@ class Delivery:
     at: datetime
     message_id: str
     idempotency_key: str | None
+    platform: str = ""
 
 
 class FakePlatform:
-    def __init__(self, name: str, clock: Clock, *, interleave: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        clock: Clock,
+        *,
+        interleave: bool = False,
+        journal: list[Delivery] | None = None,
+    ) -> None:
         self.name = name
         self.clock = clock
         self.interleave = interleave  # yield to other tasks inside every call
         self.deliveries: list[Delivery] = []
+        # Shared by several fakes (one per replica): every delivery in real order.
+        self.journal = journal if journal is not None else []
         self.calls = 0
         self._script: list[BaseException] = []
         self._ids = itertools.count(1)
@@ -58,17 +68,18 @@ class FakePlatform:
             await self._park()
         if self._script:
             raise self._script.pop(0)
-        self.deliveries.append(
-            Delivery(
-                kind,
-                target.chat_id,
-                target.is_direct,
-                message.plain_text(),
-                self.clock.now(),
-                message_id,
-                target.idempotency_key,
-            )
+        delivery = Delivery(
+            kind,
+            target.chat_id,
+            target.is_direct,
+            message.plain_text(),
+            self.clock.now(),
+            message_id,
+            target.idempotency_key,
+            self.name,
         )
+        self.deliveries.append(delivery)
+        self.journal.append(delivery)
         if number == self.hold_after:
             await self._park()
 
