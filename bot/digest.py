@@ -110,11 +110,7 @@ class View:
         return [title, *shown]
 
     def progress(self) -> list[str]:
-        counts = {
-            (phase, status): n
-            for (pid, phase, status), n in self.rows.counts.items()
-            if pid == self.project_id
-        }
+        counts = self.rows.counts.get(self.project_id, {})
         total = sum(counts.values())
         done = sum(n for (_, status), n in counts.items() if status == "done")
         lines = [self.t("digest.progress", done=done, total=total, percent=_percent(done, total))]

@@ -36,8 +36,10 @@ Row = TypeVar("Row")
 class DigestRows:
     projects: dict[int, Project] = field(default_factory=dict)
     phases: dict[int, list[Phase]] = field(default_factory=lambda: defaultdict(list))
-    # (project, phase or None, status) → number of tasks
-    counts: dict[tuple[int, int | None, str], int] = field(default_factory=dict)
+    # project → (phase or None, status) → number of tasks
+    counts: dict[int, dict[tuple[int | None, str], int]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
     attention: dict[int, list[Task]] = field(default_factory=lambda: defaultdict(list))
     done: dict[int, list[Task]] = field(default_factory=lambda: defaultdict(list))
     issues: dict[int, list[Issue]] = field(default_factory=lambda: defaultdict(list))
@@ -88,7 +90,7 @@ async def _task_counts(session: AsyncSession, ids: list[int], rows: DigestRows) 
         .group_by(col(Task.project_id), col(Task.phase_id), col(Task.status))
     )
     for project_id, phase_id, status, count in (await session.exec(query)).all():
-        rows.counts[(project_id, phase_id, status)] = int(count)
+        rows.counts[project_id][(phase_id, status)] = int(count)
 
 
 async def _tasks(

@@ -14,7 +14,7 @@ after downtime each key is sent once, if it fell due within ``catch_up_days``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,6 +26,7 @@ from bot.jobs import support
 from bot.messages import Message
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
+from bot.settings import Settings
 from storage import outbox, people, schedule
 from storage.db import transaction
 from storage.tables import Member, Project, Task
@@ -50,14 +51,21 @@ async def run(ctx: JobContext) -> None:
 
 async def find_due(session: AsyncSession, ctx: JobContext) -> list[Due]:
     """Reminders due now and not sent yet: one indexed range scan plus one key lookup."""
-    sched = ctx.settings.schedule
-    start = ctx.now - timedelta(days=sched.catch_up_days + 2 * sched.overdue_grace_days + 10)
-    end = ctx.now + timedelta(days=2 * sched.due_soon_days + 11)
+    start, end = scan_window(ctx.settings, ctx.now)
     tasks = await schedule.open_tasks_due_between(session, start=start, end=end)
     zones = await project_zones(session, ctx, {t.project_id for t in tasks})
     due = [d for task in tasks if (d := due_reminder(ctx, task, zones[task.project_id]))]
     sent = await outbox.existing_keys(session, [d.key for d in due])
     return [d for d in due if d.key not in sent]
+
+
+def scan_window(settings: Settings, now: datetime) -> tuple[datetime, datetime]:
+    """Deadlines that can have a reminder due now: overdue ones back to the catch-up limit
+    (plus room for holidays in the working-day count), due-soon ones a holiday ahead."""
+    sched = settings.schedule
+    back = timedelta(days=sched.catch_up_days + 2 * sched.overdue_grace_days + 10)
+    ahead = timedelta(days=2 * sched.due_soon_days + 11)
+    return now - back, now + ahead
 
 
 async def project_zones(
