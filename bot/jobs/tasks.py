@@ -108,34 +108,32 @@ async def remind(session: AsyncSession, ctx: JobContext, due: Due) -> None:
         return  # another replica has it, or it changed since the scan
     if not await outbox.claim_notification(session, key=due.key, now=ctx.now):
         return
-    project = await session.get(Project, task.project_id)
-    assert project is not None
-    pms = (await schedule.pm_ids_of(session, {project.id or 0})).get(project.id or 0, [])
-    found = await people.members_by_ids(session, {i for i in (task.owner_id, *pms) if i})
-    owner = found.get(task.owner_id or 0)
-    managers = [found[i] for i in pms if i in found and i != task.owner_id]
-    notice = Notice(ctx, task, project, owner, managers, due.kind)
+    notice = await notice_for(session, ctx, task, due.kind)
+    settings, now = ctx.settings, ctx.now
     await support.post_to_groups(
         session,
-        settings=ctx.settings,
-        project_id=project.id or 0,
+        settings=settings,
+        project_id=task.project_id,
         key=due.key,
         render=notice.group,
-        now=ctx.now,
+        now=now,
     )
-    recipients = [owner] if due.kind == "due_soon" else [owner, *managers]
-    for member in recipients:
-        if member is not None:
-            await support.ping(
-                session,
-                settings=ctx.settings,
-                member=member,
-                key=due.key,
-                render=notice.personal,
-                now=ctx.now,
-            )
+    for member in notice.recipients():
+        await support.ping(
+            session, settings=settings, member=member, key=due.key, render=notice.personal, now=now
+        )
     if due.kind == "overdue":
-        await escalate(session, ctx, task, project)
+        await escalate(session, ctx, task, notice.project)
+
+
+async def notice_for(session: AsyncSession, ctx: JobContext, task: Task, kind: str) -> Notice:
+    """The reminder with its people: the owner, and the PMs other than the owner."""
+    project = await session.get(Project, task.project_id)
+    assert project is not None
+    pms = (await schedule.pm_ids_of(session, {task.project_id})).get(task.project_id, [])
+    found = await people.members_by_ids(session, {i for i in (task.owner_id, *pms) if i})
+    managers = [found[i] for i in pms if i in found and i != task.owner_id]
+    return Notice(ctx, task, project, found.get(task.owner_id or 0), managers, kind)
 
 
 def due_reminder_key(ctx: JobContext, task: Task, due: Due) -> str | None:
@@ -183,6 +181,11 @@ class Notice:
     owner: Member | None
     managers: list[Member]
     kind: str
+
+    def recipients(self) -> list[Member]:
+        """Personal pings: the owner when due soon; owner and PMs when overdue."""
+        wanted = [self.owner] if self.kind == "due_soon" else [self.owner, *self.managers]
+        return [m for m in wanted if m is not None]
 
     def _params(self, locale: str, zone: ZoneInfo, msg: MessageBuilder) -> dict[str, object]:
         assert self.task.due_at is not None
