@@ -47,7 +47,6 @@ class ServerSettings:
 class ConsoleSettings:
     user: str = "me"
     chat: str = "console"
-    locale: str = "en"
 
 
 @dataclass

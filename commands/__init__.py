@@ -5,7 +5,7 @@ Imports ``bot`` and ``storage`` only; never a platform SDK or ``adapters``.
 
 from __future__ import annotations
 
-from commands import board, help, people, projects, settings, tasks
+from commands import board, escalations, help, people, projects, settings, tasks
 from commands.framework import CommandRouter, Family
 
 
@@ -16,6 +16,7 @@ def all_families() -> tuple[Family, ...]:
         tasks.family(),
         *board.families(),
         *people.families(),
+        escalations.family(),
         settings.family(),
     ]
     return (help.family(families), *families)

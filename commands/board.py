@@ -51,7 +51,8 @@ async def board(ctx: Context, args: Args) -> None:
         for status in STATUS_ORDER:
             group = [t for t in rest if t.status == status]
             if group:
-                lines = [ctx.t("board.group", name=status_label(ctx, status), count=len(group))]
+                lines = [ctx.t("board.status_group", name=status_label(ctx, status),
+                               count=len(group))]
                 lines += ["• " + task_line(ctx, msg, t, members, departments) for t in group]
                 msg.lines(lines)
     done = sum(1 for t in rows if t.status == "done")

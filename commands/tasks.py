@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from bot import escalation as ladder
 from bot.context import Context
 from bot.errors import Conflict, UsageError
 from commands import common
@@ -297,6 +298,9 @@ async def _apply_move(
         task.done_at = now
         if reason:
             task.deliverable = reason
+        await ladder.resolve_subject(
+            ctx.session, subject_type="task", subject_id=task.id or 0, now=now, by=ctx.actor_id
+        )
     elif event == "reopen":
         task.done_at = None
     if event == "start":

@@ -1,0 +1,273 @@
+"""The escalation ladder (domain §5), shared by the ``escalate`` command and scheduled jobs.
+
+L1: the people involved and their department leader, 24 h. L2: the project owner/PM (and
+coordinator), 48 h. L3: the sponsor, 3 working days, then one reminder per working day.
+One item has at most one open escalation: a second trigger adds a note. Announcements go to
+the project groups through ``send_once`` so restarts and replicas never repeat one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import targets
+from bot.clock import to_aware_utc
+from bot.i18n import t
+from bot.notify import send_once
+from bot.render import MessageBuilder
+from bot.settings import Settings
+from bot.workdays import WorkCalendar
+from storage import audit, people, projects
+from storage import escalations as store
+from storage.tables import Department, Escalation, Issue, Member, Project, ResourceRequest, Task
+
+LEVEL_HOURS = {1: 24, 2: 48}
+L3_WORKING_DAYS = 3
+PREFIX = {"task": "T", "issue": "I", "request": "R"}
+
+
+def subject_ref(subject_type: str, number: int) -> str:
+    return f"{PREFIX[subject_type]}{number}"
+
+
+def level_deadline(
+    level: int, start: datetime, *, calendar: WorkCalendar, settings: Settings
+) -> datetime:
+    if level in LEVEL_HOURS:
+        return start + timedelta(hours=LEVEL_HOURS[level])
+    zone = ZoneInfo(settings.timezone)
+    return calendar.add_working_time(start.astimezone(zone), L3_WORKING_DAYS).astimezone(
+        start.tzinfo
+    )
+
+
+async def open_or_note(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    calendar: WorkCalendar,
+    project_id: int,
+    subject_type: str,
+    subject_id: int,
+    reason: str,
+    now: datetime,
+    opened_by: int | None,
+) -> tuple[Escalation, bool]:
+    """Open an L1 escalation on an item, or note a repeated trigger on the open one.
+
+    Returns ``(escalation, created)``; a new one is announced in the project groups.
+    """
+    existing = await store.open_for(session, subject_type=subject_type, subject_id=subject_id)
+    if existing is not None:
+        stamp = f"{now.astimezone(ZoneInfo(settings.timezone)):%Y-%m-%d %H:%M} {reason}"
+        existing.notes = f"{existing.notes}\n{stamp}" if existing.notes else stamp
+        session.add(existing)
+        return existing, False
+    escalation = Escalation(
+        project_id=project_id,
+        number=await store.next_number(session, project_id),
+        subject_type=subject_type,
+        subject_id=subject_id,
+        reason=reason,
+        level=1,
+        opened_by=opened_by,
+        opened_at=now,
+        level_started_at=now,
+        next_level_at=level_deadline(1, now, calendar=calendar, settings=settings),
+    )
+    session.add(escalation)
+    await session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor_id=opened_by,
+        platform=None,
+        project_id=project_id,
+        action="escalation.open",
+        entity="escalation",
+        entity_id=escalation.id,
+        subject=f"{subject_type}:{subject_id}",
+        reason=reason,
+    )
+    await announce(session, settings=settings, escalation=escalation, now=now)
+    return escalation, True
+
+
+async def resolve_subject(
+    session: AsyncSession, *, subject_type: str, subject_id: int, now: datetime, by: int | None
+) -> Escalation | None:
+    """Close the open escalation of an item that got resolved (no-op when there is none)."""
+    escalation = await store.open_for(session, subject_type=subject_type, subject_id=subject_id)
+    if escalation is not None:
+        await resolve(session, escalation=escalation, now=now, by=by)
+    return escalation
+
+
+async def resolve(
+    session: AsyncSession, *, escalation: Escalation, now: datetime, by: int | None
+) -> None:
+    escalation.status, escalation.resolved_at, escalation.resolved_by = "resolved", now, by
+    escalation.next_level_at = None
+    session.add(escalation)
+    audit.record(
+        session,
+        at=now,
+        actor_id=by,
+        platform=None,
+        project_id=escalation.project_id,
+        action="escalation.resolve",
+        entity="escalation",
+        entity_id=escalation.id,
+        level=escalation.level,
+    )
+
+
+async def advance_due(
+    session: AsyncSession, *, settings: Settings, calendar: WorkCalendar, now: datetime
+) -> int:
+    """Move every escalation whose level time ran out; returns how many were announced.
+
+    After downtime an escalation climbs straight to the level it should be at and is
+    announced once, at that level.
+    """
+    announced = 0
+    for escalation in await store.due(session, now=now):
+        subject = await store.subject(session, escalation.subject_type, escalation.subject_id)
+        if subject is None or _subject_closed(subject):
+            await resolve(session, escalation=escalation, now=now, by=None)
+            continue
+        if escalation.level < 3:
+            _climb(escalation, now, calendar=calendar, settings=settings)
+            audit.record(
+                session,
+                at=now,
+                actor_id=None,
+                platform=None,
+                project_id=escalation.project_id,
+                action="escalation.level",
+                entity="escalation",
+                entity_id=escalation.id,
+                level=escalation.level,
+            )
+        else:
+            escalation.last_reminded_at = now
+            escalation.next_level_at = _next_working_moment(now, calendar, settings)
+        session.add(escalation)
+        if await announce(session, settings=settings, escalation=escalation, now=now):
+            announced += 1
+    return announced
+
+
+def _climb(
+    escalation: Escalation, now: datetime, *, calendar: WorkCalendar, settings: Settings
+) -> None:
+    while (
+        escalation.level < 3
+        and escalation.next_level_at is not None
+        and to_aware_utc(escalation.next_level_at) <= now
+    ):
+        escalation.level += 1
+        escalation.level_started_at = to_aware_utc(escalation.next_level_at)
+        escalation.next_level_at = level_deadline(
+            escalation.level, escalation.level_started_at, calendar=calendar, settings=settings
+        )
+
+
+def _next_working_moment(now: datetime, calendar: WorkCalendar, settings: Settings) -> datetime:
+    zone = ZoneInfo(settings.timezone)
+    local = now.astimezone(zone)
+    return calendar.add_working_time(local, 1).astimezone(now.tzinfo)
+
+
+def _subject_closed(subject: Task | Issue | ResourceRequest) -> bool:
+    return subject.status in ("done", "closed", "rejected", "withdrawn")
+
+
+async def level_people(session: AsyncSession, escalation: Escalation) -> list[Member]:
+    """Who answers at the escalation's current level, resolved from roles and RACI."""
+    project = await projects.get_project(session, escalation.project_id)
+    ids: list[int | None] = []
+    if escalation.level == 1:
+        ids = await _involved(session, escalation)
+    elif escalation.level == 2 and project is not None:
+        ids = [
+            project.owner_id,
+            *[
+                r.member_id
+                for r in await projects.roles(session, project.id or 0)
+                if r.role == "pm"
+            ],
+            project.coordinator_id,
+        ]
+    elif project is not None:
+        ids = [project.sponsor_id or project.owner_id]
+    wanted = [i for i in dict.fromkeys(ids) if i is not None]
+    found = await people.members_by_ids(session, set(wanted))
+    return [found[i] for i in wanted if i in found]
+
+
+async def _involved(session: AsyncSession, escalation: Escalation) -> list[int | None]:
+    subject = await store.subject(session, escalation.subject_type, escalation.subject_id)
+    ids: list[int | None] = []
+    department_id: int | None = None
+    if isinstance(subject, Task):
+        ids = [subject.owner_id, *await store.responsible_members(session, subject.id or 0)]
+        department_id = subject.department_id
+    elif isinstance(subject, Issue):
+        ids = [subject.owner_id]
+        department_id = subject.primary_department_id
+    elif isinstance(subject, ResourceRequest):
+        ids = [await store.pending_approver(session, subject.id or 0), subject.requester_id]
+        department_id = subject.owner_department_id
+    if department_id is not None:
+        department = await session.get(Department, department_id)
+        ids.append(department.leader_id if department else None)
+    if not [i for i in ids if i]:
+        project = await session.get(Project, escalation.project_id)
+        ids.append(project.owner_id if project else None)
+    return ids
+
+
+async def announce(
+    session: AsyncSession, *, settings: Settings, escalation: Escalation, now: datetime
+) -> bool:
+    """Post the escalation at its current level into the project groups, once per key."""
+    subject = await store.subject(session, escalation.subject_type, escalation.subject_id)
+    number = subject.number if subject is not None else 0
+    title = (
+        subject.title
+        if isinstance(subject, Task | Issue)
+        else (subject.description if subject is not None else "")
+    )
+    who = await level_people(session, escalation)
+    key = f"escalation:{escalation.id}:L{escalation.level}"
+    sent = False
+    for target, chat in await targets.project_groups(session, escalation.project_id):
+        locale, zone = targets.chat_locale(settings, chat), targets.chat_zone(settings, chat)
+        if escalation.level == 3 and escalation.last_reminded_at is not None:
+            chat_key = f"{key}:{now.astimezone(zone):%Y-%m-%d}:{chat.id}"
+        else:
+            chat_key = f"{key}:{chat.id}"
+        msg = MessageBuilder()
+        mentions = " ".join(msg.mention(m.id, m.name) for m in who) or "—"
+        due = escalation.next_level_at
+        msg.section(
+            t(
+                locale,
+                f"escalation.level_{escalation.level}",
+                ref=f"E{escalation.number}",
+                subject=subject_ref(escalation.subject_type, number),
+                title=title,
+                reason=escalation.reason,
+                people=mentions,
+                due=to_aware_utc(due).astimezone(zone).strftime("%m-%d %H:%M") if due else "—",
+            )
+        )
+        sent = (
+            await send_once(session, key=chat_key, target=target, message=msg.build(), now=now)
+            or sent
+        )
+    return sent
