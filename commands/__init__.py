@@ -5,7 +5,17 @@ Imports ``bot`` and ``storage`` only; never a platform SDK or ``adapters``.
 
 from __future__ import annotations
 
-from commands import board, escalations, help, people, projects, settings, tasks
+from commands import (
+    approval_inbox,
+    board,
+    escalations,
+    help,
+    people,
+    projects,
+    requests,
+    settings,
+    tasks,
+)
 from commands.framework import CommandRouter, Family
 
 
@@ -14,7 +24,8 @@ def all_families() -> tuple[Family, ...]:
         projects.project_family(),
         projects.phase_family(),
         tasks.family(),
-        *board.families(),
+        requests.family(),
+        *board.families(my_sections=(approval_inbox.my_approvals,)),
         *people.families(),
         escalations.family(),
         settings.family(),

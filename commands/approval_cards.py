@@ -58,11 +58,22 @@ class CardView:
     today: date
 
     def when(self, instant: datetime | None, zone: ZoneInfo | None = None) -> str:
+        """``11-25 09:00`` (with the year when it is not this year)."""
         if instant is None:
             return "—"
-        moment = to_aware_utc(instant).astimezone(zone or self.zone)
-        day = "%m-%d" if moment.year == self.today.year else "%Y-%m-%d"
-        return moment.strftime(f"{day} %H:%M")
+        return f"{self.day(instant, zone)} {self.local(instant, zone):%H:%M}"
+
+    def day(self, instant: datetime, zone: ZoneInfo | None = None) -> str:
+        moment = self.local(instant, zone)
+        return moment.strftime("%m-%d" if moment.year == self.today.year else "%Y-%m-%d")
+
+    def local(self, instant: datetime, zone: ZoneInfo | None = None) -> datetime:
+        return to_aware_utc(instant).astimezone(zone or self.zone)
+
+    @classmethod
+    def of(cls, ctx: Context) -> CardView:
+        """The reader's own view (replies, as opposed to cards)."""
+        return cls(ctx.t, ctx.tz, ctx.today())
 
 
 @dataclass
@@ -98,7 +109,7 @@ async def card_view(ctx: Context, project_id: int) -> CardView:
     """The project group's language and zone (the first group, if there are several)."""
     groups = await targets.project_groups(ctx.session, project_id)
     if not groups:
-        return CardView(ctx.t, ctx.tz, ctx.today())
+        return CardView.of(ctx)
     chat = groups[0][1]
     zone = targets.chat_zone(ctx.settings, chat)
     locale = targets.chat_locale(ctx.settings, chat)
@@ -142,7 +153,9 @@ async def _approver_fields(
     who = msg.mention(approver.id, approver.name)
     delegate = await ctx.session.get(Member, approver.delegate_id or 0)
     if delegate is not None:
-        who += " " + view.t("approval.or_delegate", delegate=msg.mention(delegate.id, delegate.name))
+        who += " " + view.t(
+            "approval.or_delegate", delegate=msg.mention(delegate.id, delegate.name)
+        )
     fields = [(view.t("approval.field.approver"), who)]
     if step.status == "pending" and step.due_at is not None:
         zone = await approval_time.approver_zone(ctx.session, ctx.settings, approver)
@@ -151,9 +164,7 @@ async def _approver_fields(
     return fields
 
 
-async def chain_line(
-    ctx: Context, step: ApprovalStep, view: CardView, msg: MessageBuilder
-) -> str:
+async def chain_line(ctx: Context, step: ApprovalStep, view: CardView, msg: MessageBuilder) -> str:
     steps = await approvals.steps_of(
         ctx.session, subject_type=step.subject_type, subject_id=step.subject_id, round=step.round
     )
@@ -188,7 +199,8 @@ async def outcome_text(
     approver = await ctx.session.get(Member, step.approver_id or 0)
     actor = await ctx.session.get(Member, step.decided_by or 0)
     who = msg.mention(actor.id, actor.name) if actor else "—"
-    if actor is not None and approver is not None and actor.id != approver.id:
+    acted = step.status in ("approved", "rejected", "suggested", "adjusted")
+    if acted and actor is not None and approver is not None and actor.id != approver.id:
         who += " " + view.t("approval.on_behalf", approver=msg.mention(approver.id, approver.name))
     params = {"who": who, "when": view.when(step.decided_at), "reason": step.reason or ""}
     if step.status in ("suggested", "adjusted"):
@@ -200,9 +212,7 @@ async def outcome_text(
     return view.t(f"approval.outcome.{step.status}", **params)
 
 
-async def send_card(
-    ctx: Context, subject: Subject, step: ApprovalStep, project: Project
-) -> None:
+async def send_card(ctx: Context, subject: Subject, step: ApprovalStep, project: Project) -> None:
     """Post the card in every project group and in the approver's direct messages.
 
     The group keeps the team informed and shows the outcome; the DM reaches approvers who

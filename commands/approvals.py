@@ -10,12 +10,14 @@ changes (``PermissionDenied`` makes the dispatcher roll back).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from bot import approvals as approval_time
-from bot import escalation
+from bot import targets
 from bot.context import Context
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError
+from bot.i18n import Translator
+from bot.render import MessageBuilder
 from commands import common
 from commands.approval_cards import Subject, refresh_card, send_card
 from commands.framework import ActionHandler
@@ -59,8 +61,11 @@ async def check_decider(ctx: Context, step: ApprovalStep, ref: str) -> None:
     )
 
 
-async def open_step(ctx: Context, subject: Subject, step: ApprovalStep, project: Project) -> None:
-    """Give the step its deadline (working days in the approver's zone) and send its card."""
+async def open_step(
+    ctx: Context, subject: Subject, step: ApprovalStep, project: Project, *, send: bool = True
+) -> None:
+    """Give the step its deadline (working days in the approver's zone) and send its card
+    (``send=False``: the caller opens several steps first, then sends their cards)."""
     approver = await ctx.session.get(Member, step.approver_id or 0)
     assert approver is not None
     now = ctx.now_utc()
@@ -79,7 +84,8 @@ async def open_step(ctx: Context, subject: Subject, step: ApprovalStep, project:
         approver=approver.name,
         due_at=step.due_at.isoformat(),
     )
-    await send_card(ctx, subject, step, project)
+    if send:
+        await send_card(ctx, subject, step, project)
 
 
 async def decide(
@@ -96,7 +102,9 @@ async def decide(
     ref = await subject.ref(ctx, step)
     await check_decider(ctx, step, ref)
     if step.status != "pending":
-        raise Conflict("error.approval_closed", ref=ref, status=ctx.t(f"approval.status.{step.status}"))
+        raise Conflict(
+            "error.approval_closed", ref=ref, status=ctx.t(f"approval.status.{step.status}")
+        )
     if decision not in subject.decisions:
         raise UsageError("error.approval_bad_decision", ref=ref, decision=decision)
     step.status, step.decided_by, step.decided_at = DECIDED[decision], ctx.actor_id, ctx.now_utc()
@@ -115,13 +123,6 @@ async def decide(
         text=text,
     )
     await refresh_card(ctx, subject, step)
-    await escalation.resolve_subject(
-        ctx.session,
-        subject_type=step.subject_type,
-        subject_id=step.subject_id,
-        now=ctx.now_utc(),
-        by=ctx.actor_id,
-    )
     await subject.decided(ctx, step)
 
 
@@ -136,7 +137,9 @@ async def cancel_live(
         step.status, step.reason = "cancelled", reason
         step.decided_by, step.decided_at = ctx.actor_id, ctx.now_utc()
         ctx.session.add(step)
-        ctx.audit("approval.cancel", "approval_step", step.id, position=step.position, reason=reason)
+        ctx.audit(
+            "approval.cancel", "approval_step", step.id, position=step.position, reason=reason
+        )
         if had_card:
             await refresh_card(ctx, subject, step)
 
@@ -155,6 +158,9 @@ def actions(subjects: Mapping[str, Subject]) -> dict[str, ActionHandler]:
         async def run(ctx: Context, value: str, inputs: dict[str, str]) -> None:
             step = await load_step(ctx, value)
             subject = subjects[step.subject_type]
+            if decision not in subject.decisions:
+                ref = await subject.ref(ctx, step)
+                raise UsageError("error.approval_bad_decision", ref=ref, decision=decision)
             text = _input_text(decision, inputs)
             if decision != "approve" and not text:
                 await ask_for_text(ctx, subject, step, decision)
@@ -177,7 +183,9 @@ async def ask_for_text(ctx: Context, subject: Subject, step: ApprovalStep, decis
     ref = await subject.ref(ctx, step)
     await check_decider(ctx, step, ref)
     if step.status != "pending":
-        raise Conflict("error.approval_closed", ref=ref, status=ctx.t(f"approval.status.{step.status}"))
+        raise Conflict(
+            "error.approval_closed", ref=ref, status=ctx.t(f"approval.status.{step.status}")
+        )
     command = ctx.t(f"approval.command.{step.subject_type}_{decision}", ref=ref)
     ctx.reply_private(ctx.message().section(ctx.t(f"approval.need_{decision}", command=command)))
 
@@ -188,3 +196,22 @@ async def my_pending(ctx: Context) -> Sequence[ApprovalStep]:
 
 def overdue(ctx: Context, step: ApprovalStep) -> bool:
     return step.due_at is not None and common.overdue_days(ctx, step.due_at) > 0
+
+
+Notice = Callable[[Translator, MessageBuilder], str]
+
+
+async def tell(ctx: Context, member_id: int | None, render: Notice) -> None:
+    """A direct message to ``member_id`` in their own language (not to the actor: they
+    already see the reply)."""
+    if member_id is None or member_id == ctx.actor_id:
+        return
+    member = await ctx.session.get(Member, member_id)
+    target = await common.dm_target(ctx, member) if member is not None else None
+    if member is None or target is None:
+        return
+    msg = ctx.message()
+    msg.section(
+        render(Translator(targets.member_locale(ctx.settings, member, target.platform)), msg)
+    )
+    ctx.send(target, msg)

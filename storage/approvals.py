@@ -72,3 +72,9 @@ async def overdue_steps(session: AsyncSession, *, now: datetime) -> Sequence[App
         ApprovalStep.status == "pending", col(ApprovalStep.due_at) <= now
     )
     return (await session.exec(query.order_by(col(ApprovalStep.due_at)))).all()
+
+
+async def delegators(session: AsyncSession, member_id: int) -> Sequence[Member]:
+    """The members who named ``member_id`` as their delegate."""
+    query = select(Member).where(Member.delegate_id == member_id).order_by(col(Member.id))
+    return (await session.exec(query)).all()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import Department, ResourceRequest
+from storage.tables import AuditLog, Department, ResourceRequest
 
 OPEN_STATUSES = ("pending", "suggested", "approved", "received", "returned")
 # The resource is promised or out: what a new request for the same thing conflicts with.
@@ -123,3 +123,14 @@ async def overdue_returns(session: AsyncSession, *, now: datetime) -> Sequence[R
         col(ResourceRequest.window_end) < now,
     )
     return (await session.exec(query.order_by(col(ResourceRequest.id)))).all()
+
+
+async def timeline(
+    session: AsyncSession, *, request_id: int, step_ids: Sequence[int]
+) -> Sequence[AuditLog]:
+    """The audit rows of a request and of its approval steps, oldest first."""
+    condition = and_(col(AuditLog.entity) == "request", col(AuditLog.entity_id) == request_id)
+    if step_ids:
+        steps = and_(col(AuditLog.entity) == "approval_step", col(AuditLog.entity_id).in_(step_ids))
+        condition = or_(condition, steps)
+    return (await session.exec(select(AuditLog).where(condition).order_by(col(AuditLog.id)))).all()
