@@ -67,6 +67,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     calendar: str = "CN"
     auto_migrate: bool = True
+    exports_dir: str = "exports"  # where `report csv` writes retrospective files
     locales: dict[str, str] = field(default_factory=lambda: dict(PLATFORM_LOCALES))
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     requests: RequestSettings = field(default_factory=RequestSettings)

@@ -74,23 +74,38 @@ async def test_board_workflow_script(console: ConsoleDriver, app: App, locale: s
         assert tasks[1].status == "done" and tasks[1].deliverable == "https://wiki/spec"
         assert tasks[4].status == "in_progress" and tasks[4].status_before_block is None
         assert tasks[3].due_at is not None and tasks[3].due_at.tzinfo is not None  # unchanged
-        moves = (await session.exec(select(TaskEvent).where(
-            TaskEvent.task_id == tasks[4].id, TaskEvent.field == "status")
-            .order_by(col(TaskEvent.id)))).all()
+        moves = (
+            await session.exec(
+                select(TaskEvent)
+                .where(TaskEvent.task_id == tasks[4].id, TaskEvent.field == "status")
+                .order_by(col(TaskEvent.id))
+            )
+        ).all()
         assert [(e.old, e.new) for e in moves] == [
-            ("todo", "in_progress"), ("in_progress", "blocked"), ("blocked", "in_progress")]
-        actions = [a.action for a in (await session.exec(
-            select(AuditLog).where(AuditLog.entity == "task", AuditLog.entity_id == tasks[4].id)
-            .order_by(col(AuditLog.id)))).all()]
+            ("todo", "in_progress"),
+            ("in_progress", "blocked"),
+            ("blocked", "in_progress"),
+        ]
+        actions = [
+            a.action
+            for a in (
+                await session.exec(
+                    select(AuditLog)
+                    .where(AuditLog.entity == "task", AuditLog.entity_id == tasks[4].id)
+                    .order_by(col(AuditLog.id))
+                )
+            ).all()
+        ]
         assert actions == ["task.create", "task.start", "task.block", "task.unblock"]
 
 
-async def test_refused_and_malformed_lines_change_nothing(console: ConsoleDriver, app: App
-                                                          ) -> None:
+async def test_refused_and_malformed_lines_change_nothing(console: ConsoleDriver, app: App) -> None:
     await console.run(SCRIPT)
     async with app.sessions() as session:
-        before = [(t.number, t.status, t.due_at, t.owner_id)
-                  for t in (await session.exec(select(Task).order_by(col(Task.id)))).all()]
+        before = [
+            (t.number, t.status, t.due_at, t.owner_id)
+            for t in (await session.exec(select(Task).order_by(col(Task.id)))).all()
+        ]
         audit_before = len((await session.exec(select(AuditLog))).all())
     out = await console.run("""
         :as frank
@@ -107,7 +122,9 @@ async def test_refused_and_malformed_lines_change_nothing(console: ConsoleDriver
     assert "T1 is done, so it cannot be started. That works from: to do / in review." in out
     assert "Missing the task title" in out
     async with app.sessions() as session:
-        after = [(t.number, t.status, t.due_at, t.owner_id)
-                 for t in (await session.exec(select(Task).order_by(col(Task.id)))).all()]
+        after = [
+            (t.number, t.status, t.due_at, t.owner_id)
+            for t in (await session.exec(select(Task).order_by(col(Task.id)))).all()
+        ]
         assert after == before
         assert len((await session.exec(select(AuditLog))).all()) == audit_before

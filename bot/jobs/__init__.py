@@ -1,7 +1,5 @@
-"""Scheduled jobs: each module exposes ``async def run(ctx: JobContext) -> None``.
+"""Scheduled jobs: each module exposes ``async def run(ctx: JobContext) -> None`` that asks the
+database what is due at ``ctx.now`` and acts exactly once (``bot.notify.send_once`` keys).
 
-A job asks the database what is due at ``ctx.now`` and writes its messages through
-``bot.notify.send_once``, so running it twice (or on two replicas) sends nothing twice.
+Jobs import ``bot`` and ``storage`` only; ``bot.main.scheduled_jobs`` lists them.
 """
-
-from __future__ import annotations
