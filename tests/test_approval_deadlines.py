@@ -170,6 +170,26 @@ async def test_overdue_return_is_reminded_once_per_working_day(
     assert (await request_row(app)).return_reminded_at == at(2026, 12, 7, 9)
 
 
+async def test_approved_but_never_received_is_reminded_to_confirm_or_withdraw(
+    console: ConsoleDriver, app: App, clock: ManualClock
+) -> None:
+    await setup(console, "zh-CN")
+    await console.run("""
+        :as carol
+        申请 物料 "展架" 从:12-01 至:12-02 用途:"展会" 归还:"归还行政部"
+        :as bob
+        申请 R1 同意
+        :as dave
+        申请 R1 同意
+    """)
+    clock.set(at(2026, 12, 3, 9))
+    out = await run_job(console)
+    assert (
+        "[to @carol] ⏰ R1 展架（P1 阿波罗）：使用期已于 12-02 23:59 结束，但尚未领取确认。" in out
+    )
+    assert "`申请 R1 撤回`" in out
+
+
 async def test_advancing_the_console_clock_runs_the_job(
     console: ConsoleDriver, app: App, clock: ManualClock
 ) -> None:

@@ -172,7 +172,9 @@ async def _return_message(
     msg.section(
         t(
             locale,
-            "request.reminder.return",
+            "request.reminder.return"
+            if request.status == "received"
+            else "request.reminder.unreceived",
             ref=f"R{request.number}",
             what=request.description,
             project=f"P{request.project_id} {project.name if project else ''}".strip(),
