@@ -15,7 +15,7 @@ import commands
 from bot.clock import Clock
 from bot.delivery import Deliverer
 from bot.dispatch import Dispatcher
-from bot.jobs import daily, digest, escalations, issues, tasks
+from bot.jobs import approvals, daily, digest, escalations, issues, tasks
 from bot.platform import Platform
 from bot.scheduler import Job, Scheduler
 from bot.settings import Settings
@@ -55,7 +55,7 @@ class App:
 
 def scheduled_jobs() -> Sequence[Job]:
     """The proactive jobs, in the order a tick runs them."""
-    return (tasks.run, issues.run, escalations.run, digest.run, daily.run)
+    return (tasks.run, issues.run, approvals.run, escalations.run, digest.run, daily.run)
 
 
 async def build_app(settings: Settings, clock: Clock, *, migrate: bool | None = None) -> App:

@@ -6,6 +6,7 @@ Imports ``bot`` and ``storage`` only; never a platform SDK or ``adapters``.
 from __future__ import annotations
 
 from commands import (
+    approval_inbox,
     board,
     digest,
     escalations,
@@ -14,6 +15,7 @@ from commands import (
     people,
     projects,
     report,
+    requests,
     settings,
     tasks,
 )
@@ -26,7 +28,8 @@ def all_families() -> tuple[Family, ...]:
         projects.phase_family(),
         tasks.family(),
         issues.family(),
-        *board.families(my_sections=(issues.my_issues,)),
+        requests.family(),
+        *board.families(my_sections=(issues.my_issues, approval_inbox.my_approvals)),
         *people.families(),
         escalations.family(),
         report.family(),

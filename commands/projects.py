@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import NotFound, PermissionDenied, UsageError
 from bot.render import MessageBuilder
-from commands import common
+from commands import charter, common
 from commands.framework import Args, Family, Verb, item_number
 from commands.parsing.dates import parse_date
 from storage import projects, tasks
@@ -275,6 +275,7 @@ def project_family() -> Family:
             Verb(("edit", "set", "修改", "编辑"), edit, "project.edit", PROJECT_OPTIONS),
             Verb(("bind", "绑定"), bind, "project.bind"),
             Verb(("list", "列表", "all"), list_projects, "project.list"),
+            Verb(("charter", "章程"), charter.charter_command, "project.charter"),
         ),
     )
 
