@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
+from bot.clock import ManualClock
 from bot.main import App
 from bot.messages import Message
 from storage.db import transaction
 from storage.tables import Escalation, NotificationKey, Outbox
+from tests.console_driver import ConsoleDriver
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
@@ -41,3 +43,10 @@ async def escalations(app: App) -> list[Escalation]:
     async with transaction(app.sessions) as session:
         query = select(Escalation).order_by(col(Escalation.id))
         return list((await session.exec(query)).all())
+
+
+async def around(console: ConsoleDriver, clock: ManualClock, when: datetime) -> str:
+    """Jump (the bot was down) to 15 minutes before ``when``, then run half an hour; returns
+    what was printed. A jump skips no message: the jobs catch up on what fell due meanwhile."""
+    clock.set(when - timedelta(minutes=15))
+    return await console.run(":advance 30m")

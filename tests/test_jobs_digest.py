@@ -16,7 +16,7 @@ from bot.main import App
 from storage.db import transaction
 from storage.tables import ApprovalStep, Meeting, ResourceRequest
 from tests.console_driver import ConsoleDriver
-from tests.scheduling import LOS_ANGELES, at, keys
+from tests.scheduling import LOS_ANGELES, around, at, keys
 
 SETUP = """
     project new "Apollo" depts:研发部
@@ -93,7 +93,7 @@ async def test_friday_digest_shows_the_week_and_goes_out_once(
     assert out.count("📊 Weekly digest") == 1
     sent = await keys(app, "digest:")
     assert sent == {"digest:1:2026-W48": to_utc(at("2026-11-27 15:00"))}
-    assert "Weekly digest" not in await console.run(":advance 1d")
+    assert "Weekly digest" not in await around(console, clock, at("2026-11-28 15:00"))
 
 
 async def test_group_slot_zone_and_language_are_the_groups_own(
@@ -104,7 +104,7 @@ async def test_group_slot_zone_and_language_are_the_groups_own(
         settings locale:zh-CN tz:America/Los_Angeles digest:"周一 10:00"
         task add "Write spec" owner:@bob due:12-01
     """)
-    out = await console.run(":advance 1d")  # Tue 09:00 Shanghai = Mon 17:00 Los Angeles
+    out = await around(console, clock, at("2026-11-23 10:00", LOS_ANGELES))
     assert "📊 周报 — P1 Apollo · 2026-W48（11-23 – 11-29）" in out
     assert "进度：已完成 0/1 个任务（0%）" in out
     assert "本周一切顺利" in out

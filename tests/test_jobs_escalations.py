@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.clock import ManualClock, to_utc
 from bot.main import App
 from tests.console_driver import ConsoleDriver
-from tests.scheduling import SHANGHAI, at, escalations, keys
+from tests.scheduling import SHANGHAI, around, at, escalations, keys
 
 
 async def test_overdue_task_climbs_the_ladder_and_l3_repeats_once_per_working_day(
@@ -50,7 +50,8 @@ async def test_a_task_done_in_time_resolves_its_escalation(
     clock.set(at("2026-11-27 08:45"))
     await console.run(":advance 30m")
     await console.run("task T1 start\ntask T1 done")
-    out = await console.run(":advance 3d")
+    out = await around(console, clock, at("2026-11-28 09:00"))  # when L2 would have come
+    out += await around(console, clock, at("2026-11-30 09:00"))
     assert "Escalation E1 · L2" not in out
     (escalation,) = await escalations(app)
     assert escalation.status == "resolved"

@@ -8,7 +8,16 @@ from datetime import timedelta
 from bot.clock import ManualClock, to_utc
 from bot.main import App
 from tests.console_driver import ConsoleDriver
-from tests.scheduling import LOS_ANGELES, SHANGHAI, at, escalations, keys, outbox_rows, text_of
+from tests.scheduling import (
+    LOS_ANGELES,
+    SHANGHAI,
+    around,
+    at,
+    escalations,
+    keys,
+    outbox_rows,
+    text_of,
+)
 
 SETUP = """
     project new "Apollo" depts:研发部
@@ -18,7 +27,7 @@ SETUP = """
 
 
 async def test_due_soon_the_working_day_before_then_overdue_with_escalation(
-    console: ConsoleDriver, app: App
+    console: ConsoleDriver, app: App, clock: ManualClock
 ) -> None:
     await console.run(SETUP)
     day1 = await console.run(":advance 1d")  # to Tue 09:00
@@ -27,8 +36,8 @@ async def test_due_soon_the_working_day_before_then_overdue_with_escalation(
         "if it will slip. (PM: @me)",
         "[to @bob] ⏰ Your task T1 Write spec in Apollo is due 11-25.",
     ]
-    assert await console.run(":advance 2d") == ""  # Thu: late by one day only
-    day4 = await console.run(":advance 1d")  # Fri 09:00: late by more than one day
+    assert await around(console, clock, at("2026-11-26 09:00")) == ""  # Thu: late by a day
+    day4 = await around(console, clock, at("2026-11-27 09:00"))  # Fri: by more than a day
     assert (
         "⚠ T1 Write spec is overdue by 2d (due 11-25). @bob @me — please deliver it or agree "
         "on a new deadline; it is being escalated." in day4
@@ -45,13 +54,14 @@ async def test_due_soon_the_working_day_before_then_overdue_with_escalation(
     }
 
 
-async def test_reminders_in_chinese(console: ConsoleDriver) -> None:
+async def test_reminders_in_chinese(console: ConsoleDriver, clock: ManualClock) -> None:
     console.set_locale("zh-CN")
     await console.run("""
         项目 新建 "阿波罗" 参与部门:研发部
         任务 新建 "需求文档" 负责人:@bob 截止:11-25
     """)
-    out = await console.run(":advance 4d")
+    out = await around(console, clock, at("2026-11-24 09:00"))
+    out += await around(console, clock, at("2026-11-27 09:00"))
     assert "⏰ **T1 需求文档**" not in out  # markup is rendered, not printed
     assert "⏰ T1 需求文档 将于 11-25 截止 — @bob，请按交付标准按时交付" in out
     assert "[to @bob] ⏰ 您在 阿波罗 的任务 T1 需求文档 将于 11-25 截止。" in out
@@ -118,7 +128,7 @@ async def test_catch_up_after_three_days_down_sends_each_key_once(
     assert out.count("Good morning, bob") == 1
     assert "Due Wednesday is due" not in out  # a due-soon for a past deadline is stale
     assert "T2 Due Wednesday is overdue" not in out  # not late enough yet
-    again = await console.run(":advance 1d")
+    again = await around(console, clock, at("2026-11-27 09:00"))
     assert "T1 Due Tuesday is overdue" not in again
     assert again.count("T2 Due Wednesday is overdue") == 1
     rows = await outbox_rows(app)
@@ -128,11 +138,11 @@ async def test_catch_up_after_three_days_down_sends_each_key_once(
 
 
 async def test_a_moved_deadline_earns_new_reminders_and_done_tasks_stay_quiet(
-    console: ConsoleDriver, app: App
+    console: ConsoleDriver, app: App, clock: ManualClock
 ) -> None:
     await console.run(SETUP + 'task add "Mockups" owner:@grace due:11-24\n')
     await console.run(":advance 1h\ntask T2 start\ntask T2 done\ntask T1 due 11-27")
-    out = await console.run(":advance 3d")
+    out = await around(console, clock, at("2026-11-26 09:00"))
     assert "T2 Mockups" not in out
     assert out.count("⏰ T1 Write spec is due 11-27") == 1  # on Thu 11-26
     soon = await keys(app, "task:1:due_soon")
