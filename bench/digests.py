@@ -101,9 +101,9 @@ async def _seed_other(engine: AsyncEngine, groups: int) -> None:
     await load.insert(
         engine,
         "approvalstep",
-        ("id", "project_id", "subject_type", "subject_id", "position", "rule", "approver_id",
-         "status", "due_at", "created_at"),
-        ((p, p, "request", p, 1, "requester_leader", p, "pending", NOW + timedelta(days=1),
+        ("id", "project_id", "subject_type", "subject_id", "round", "position", "rule",
+         "approver_id", "status", "due_at", "created_at"),
+        ((p, p, "request", p, 1, 1, "requester_leader", p, "pending", NOW + timedelta(days=1),
           NOW) for p in ids),
     )  # fmt: skip
     await load.insert(

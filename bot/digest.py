@@ -21,8 +21,8 @@ from bot.jobs.support import fmt_due
 from bot.messages import Message
 from bot.render import MessageBuilder
 from storage import digest as store
-from storage.digest import DigestRows
-from storage.tables import ApprovalStep, Issue, Meeting, Member, Phase, Task
+from storage.digest import DigestRows, TaskLine
+from storage.tables import ApprovalStep, Issue, Meeting, Member, Phase
 
 MAX_LINES = 8
 MILESTONE_DAYS = 14
@@ -140,7 +140,7 @@ class View:
             line += " · " + self.t(label, date=f"{phase.milestone:%m-%d}")
         return line
 
-    def task_line(self, task: Task, mark: str) -> str:
+    def task_line(self, task: TaskLine, mark: str) -> str:
         line = self.t(
             "digest.task_line",
             ref=f"T{task.number}",

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -32,6 +33,34 @@ OPEN_ISSUE_STATES = ("open", "triaged")
 Row = TypeVar("Row")
 
 
+@dataclass(frozen=True, slots=True)
+class TaskLine:
+    """The columns of a task a digest shows (plain rows: no ORM bookkeeping per task)."""
+
+    project_id: int
+    number: int
+    title: str
+    owner_id: int | None
+    status: str
+    due_at: datetime | None
+    due_has_time: bool
+    blocked_reason: str | None
+    done_at: datetime | None
+
+
+TASK_LINE = (
+    col(Task.project_id),
+    col(Task.number),
+    col(Task.title),
+    col(Task.owner_id),
+    col(Task.status),
+    col(Task.due_at),
+    col(Task.due_has_time),
+    col(Task.blocked_reason),
+    col(Task.done_at),
+)
+
+
 @dataclass
 class DigestRows:
     projects: dict[int, Project] = field(default_factory=dict)
@@ -40,8 +69,8 @@ class DigestRows:
     counts: dict[int, dict[tuple[int | None, str], int]] = field(
         default_factory=lambda: defaultdict(dict)
     )
-    attention: dict[int, list[Task]] = field(default_factory=lambda: defaultdict(list))
-    done: dict[int, list[Task]] = field(default_factory=lambda: defaultdict(list))
+    attention: dict[int, list[TaskLine]] = field(default_factory=lambda: defaultdict(list))
+    done: dict[int, list[TaskLine]] = field(default_factory=lambda: defaultdict(list))
     issues: dict[int, list[Issue]] = field(default_factory=lambda: defaultdict(list))
     approvals: dict[int, list[ApprovalStep]] = field(default_factory=lambda: defaultdict(list))
     requests: dict[int, ResourceRequest] = field(default_factory=dict)
@@ -96,21 +125,26 @@ async def _task_counts(session: AsyncSession, ids: list[int], rows: DigestRows) 
 async def _tasks(
     session: AsyncSession, ids: list[int], now: datetime, since: datetime, rows: DigestRows
 ) -> None:
+    # Plain column rows through the session's connection: tens of thousands of tasks per
+    # batch would otherwise each become a tracked ORM object.
+    connection = await session.connection()
     late_or_blocked = or_(col(Task.status) == "blocked", col(Task.due_at) < now)
     attention = (
-        select(Task)
+        sa_select(*TASK_LINE)
         .where(col(Task.project_id).in_(ids), col(Task.status) != "done", late_or_blocked)
         .order_by(col(Task.due_at), col(Task.number))
     )
-    for task in await _all(session, attention):
+    for row in await connection.execute(attention):
+        task = TaskLine(*row)
         rows.attention[task.project_id].append(task)
     done = (
-        select(Task)
-        .where(col(Task.project_id).in_(ids), Task.status == "done")
+        sa_select(*TASK_LINE)
+        .where(col(Task.project_id).in_(ids), col(Task.status) == "done")
         .where(col(Task.done_at) >= since)
         .order_by(col(Task.done_at))
     )
-    for task in await _all(session, done):
+    for row in await connection.execute(done):
+        task = TaskLine(*row)
         rows.done[task.project_id].append(task)
 
 
