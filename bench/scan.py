@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import load
-from bench.timing import median_ms
+from bench.timing import Timing, time_ms
 from bot.jobs import tasks as task_job
 from bot.main import App
 from bot.scheduler import JobContext
@@ -48,9 +48,9 @@ TASK_COLUMNS = (
 class ScanFigures:
     tasks: int
     found: int
-    scan_ms: float
-    tick_ms: float
-    no_index_ms: float
+    scan: Timing
+    tick: Timing
+    no_index: Timing
 
 
 async def seed_base(engine: AsyncEngine) -> None:
@@ -115,9 +115,9 @@ async def measure(app: App, tasks: int, repeat: int) -> ScanFigures:
     return ScanFigures(
         tasks=tasks,
         found=found,
-        scan_ms=await median_ms(scan, repeat),
-        tick_ms=await median_ms(lambda: task_job.run(ctx), max(repeat // 2, 5)),
-        no_index_ms=await median_ms(lambda: unindexed_scan(app, start, end), 3),
+        scan=await time_ms(scan, repeat),
+        tick=await time_ms(lambda: task_job.run(ctx), max(repeat // 2, 5)),
+        no_index=await time_ms(lambda: unindexed_scan(app, start, end), 3),
     )
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import String, cast, exists, func, literal
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import Chat, Member, Project, ProjectRole, Task
+from storage.tables import Chat, Member, NotificationKey, Project, ProjectRole, Task
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -93,6 +93,46 @@ async def group_chats(session: AsyncSession, project_ids: set[int] | None = None
     if project_ids is not None:
         query = query.where(col(Chat.project_id).in_(project_ids))
     return (await session.exec(query)).all()
+
+
+async def digest_slots(
+    session: AsyncSession,
+) -> Sequence[tuple[int | None, str | None, str | None]]:
+    """The distinct (weekday, time, zone) digest settings of active project groups (None: the
+    configured default) — a handful, so the job knows which groups can be due at all."""
+    query = (
+        select(Chat.digest_weekday, Chat.digest_time, Chat.timezone)
+        .join(Project, col(Project.id) == col(Chat.project_id))
+        .where(col(Chat.is_direct).is_(False), Project.status == "active")
+        .distinct()
+    )
+    return (await session.exec(query)).all()
+
+
+async def digest_pending(
+    session: AsyncSession,
+    *,
+    slot: tuple[int | None, str | None, str | None],
+    week: str,
+    created_before: datetime,
+) -> Sequence[Chat]:
+    """Groups with this digest setting that have no ``digest:{chat}:{week}`` key yet."""
+    weekday, time, zone = slot
+    key = literal("digest:") + cast(col(Chat.id), String) + literal(f":{week}")
+    sent = exists().where(col(NotificationKey.key) == key)
+    query = (
+        select(Chat)
+        .join(Project, col(Project.id) == col(Chat.project_id))
+        .where(col(Chat.is_direct).is_(False), Project.status == "active", ~sent)
+        .where(_same(col(Chat.digest_weekday), weekday), _same(col(Chat.digest_time), time))
+        .where(_same(col(Chat.timezone), zone), col(Chat.created_at) <= created_before)
+        .order_by(col(Chat.id))
+    )
+    return (await session.exec(query)).all()
+
+
+def _same(column: Any, value: object) -> Any:
+    return column.is_(None) if value is None else column == value
 
 
 async def daily_subscribers(session: AsyncSession) -> Sequence[Member]:

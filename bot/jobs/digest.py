@@ -8,17 +8,17 @@ after this week's slot waits for next week.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import digest, targets
-from bot.clock import to_aware_utc
 from bot.jobs import support
 from bot.messages import Target
 from bot.notify import send_once
 from bot.scheduler import JobContext
-from storage import outbox, schedule
+from storage import schedule
 from storage.db import transaction
 from storage.digest import DigestRows
 from storage.tables import Chat
@@ -34,26 +34,32 @@ async def run(ctx: JobContext) -> None:
 
 
 async def due_chats(session: AsyncSession, ctx: JobContext) -> list[tuple[Chat, str]]:
-    """Groups whose digest slot of this week has passed and whose digest is not out yet."""
+    """Groups whose digest slot of this week has passed and whose digest is not out yet.
+
+    Per distinct digest setting (usually one or two), so before the slot nothing is loaded,
+    and after it only the groups still waiting: the cost follows the digests due.
+    """
     due: list[tuple[Chat, str]] = []
-    for chat in await schedule.group_chats(session):
-        key = digest_key(ctx, chat)
-        if key is not None:
-            due.append((chat, key))
-    sent = await outbox.existing_keys(session, [key for _, key in due])
-    return [(chat, key) for chat, key in due if key not in sent]
+    for slot in await schedule.digest_slots(session):
+        zone = ZoneInfo(slot[2] or ctx.settings.timezone)
+        moment = slot_time(ctx, slot, zone)
+        if ctx.now < moment:
+            continue
+        week = digest.iso_week(ctx.now, zone)
+        chats = await schedule.digest_pending(session, slot=slot, week=week, created_before=moment)
+        due.extend((chat, f"digest:{chat.id}:{week}") for chat in chats)
+    return due
 
 
-def digest_key(ctx: JobContext, chat: Chat) -> str | None:
+def slot_time(
+    ctx: JobContext, slot: tuple[int | None, str | None, str | None], zone: ZoneInfo
+) -> datetime:
+    """This week's digest moment for a (weekday, time, zone) setting."""
     sched = ctx.settings.schedule
-    zone = targets.chat_zone(ctx.settings, chat)
+    weekday = slot[0] if slot[0] is not None else sched.digest_weekday
     today = ctx.now.astimezone(zone).date()
-    weekday = chat.digest_weekday if chat.digest_weekday is not None else sched.digest_weekday
-    slot_day = today - timedelta(days=today.weekday() - weekday)
-    slot = support.wall_time(slot_day, chat.digest_time or sched.digest_time, zone)
-    if ctx.now < slot or to_aware_utc(chat.created_at) > slot:
-        return None
-    return f"digest:{chat.id}:{digest.iso_week(ctx.now, zone)}"
+    day = today - timedelta(days=today.weekday() - weekday)
+    return support.wall_time(day, slot[1] or sched.digest_time, zone)
 
 
 async def post_batch(ctx: JobContext, batch: list[tuple[Chat, str]]) -> None:

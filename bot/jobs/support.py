@@ -50,9 +50,12 @@ def wall_time(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
 def working_days_before(calendar: WorkCalendar, day: date, n: int) -> date:
     """The ``n``-th working day before ``day`` (``n == 0``: ``day`` itself)."""
     for _ in range(n):
-        day -= timedelta(days=1)
-        while not calendar.is_working_day(day):
+        for _gap in range(366):  # a calendar without working days must not loop forever
             day -= timedelta(days=1)
+            if calendar.is_working_day(day):
+                break
+        else:
+            raise ValueError(f"{calendar!r} has no working day in the year before {day}")
     return day
 
 
