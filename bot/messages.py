@@ -153,6 +153,7 @@ class Target:
     is_direct: bool = False
     member_id: int | None = None
     name: str | None = None  # for display (console's ``[to …]``)
+    thread_id: str | None = None  # reply inside this thread of the chat, where supported
 
 
 Delivery = Literal["send", "update", "ephemeral"]

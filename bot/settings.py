@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
+from bot.i18n import normalize_locale
 
 PLATFORM_LOCALES = {"console": "en", "slack": "en", "feishu": "zh-CN", "dingtalk": "zh-CN"}
 
@@ -52,6 +53,8 @@ class ConsoleSettings:
 
 @dataclass
 class SlackSettings:
+    """``[slack]``: tokens, transport and the slash command (see adapters/slack/README.md)."""
+
     enabled: bool = False
     bot_token: str = ""
     signing_secret: str = ""
@@ -136,6 +139,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             raise ConfigError(f"Config file {path} is not valid TOML: {exc}") from exc
     settings = Settings()
     _fill(settings, data, env, "")
+    slack = data.get("slack", {})
+    if "locale" in slack or "CONCORD_SLACK_LOCALE" in env:
+        # ``[slack] locale`` is the Slack workspace's default language.
+        settings.locales["slack"] = normalize_locale(settings.slack.locale) or settings.slack.locale
     validate(settings)
     return settings
 
@@ -149,3 +156,27 @@ def validate(settings: Settings) -> None:
         ) from exc
     if settings.slack.mode not in ("http", "socket"):
         raise ConfigError('Config key \'slack.mode\' must be "http" or "socket"')
+    _validate_slack(settings.slack)
+    for platform, locale in settings.locales.items():
+        if normalize_locale(locale) != locale:
+            raise ConfigError(
+                f"Config key 'locales.{platform}' must be en or zh-CN, not {locale!r}"
+            )
+
+
+def _validate_slack(slack: SlackSettings) -> None:
+    """An enabled Slack adapter must be able to start; say which key is missing."""
+    if not slack.enabled:
+        return
+    if not slack.bot_token:
+        raise ConfigError("Config key 'slack.bot_token' (the xoxb- bot token) is missing")
+    if slack.mode == "http" and not slack.signing_secret:
+        raise ConfigError("Config key 'slack.signing_secret' is missing (needed in HTTP mode)")
+    if slack.mode == "socket" and not slack.app_token.startswith("xapp-"):
+        raise ConfigError(
+            "Config key 'slack.app_token' must be an app-level token (xapp-…) in socket mode"
+        )
+    if not slack.command.startswith("/") or " " in slack.command:
+        raise ConfigError(
+            f"Config key 'slack.command' must look like /concord, not {slack.command!r}"
+        )
