@@ -68,13 +68,22 @@ class CardDesk:
         ctx.update_card(builder)
 
 
-def use_card_desk(app: App) -> CardDesk:
-    """Swap the app's dispatcher for one whose router also knows the ``card`` family."""
-    desk = CardDesk()
-    router = CommandRouter((*all_families(), desk.family()))
+def use_families(app: App, *extra: Family) -> None:
+    """Swap the app's dispatcher for one whose router also knows ``extra`` (which replace
+    real families of the same name)."""
+    names = {family.name for family in extra}
+    families = [f for f in all_families() if f.name not in names]
     app.dispatcher = Dispatcher(
-        router=router, sessions=app.sessions, settings=app.settings, clock=app.clock
+        router=CommandRouter((*families, *extra)),
+        sessions=app.sessions,
+        settings=app.settings,
+        clock=app.clock,
     )
+
+
+def use_card_desk(app: App) -> CardDesk:
+    desk = CardDesk()
+    use_families(app, desk.family())
     return desk
 
 
