@@ -52,8 +52,12 @@ def render(message: Message) -> JSON:
 
 
 def fallback_text(message: Message) -> str:
-    """The notification / screen-reader text that accompanies the blocks."""
-    return _trim(escape(message.plain_text()), TEXT_LIMIT)
+    """The notification / screen-reader text that accompanies the blocks (no buttons)."""
+    readable = Message(
+        tuple(b for b in message.blocks if not isinstance(b, Actions | Divider)),
+        message.mentions,
+    )
+    return _trim(escape(readable.plain_text()), TEXT_LIMIT)
 
 
 def mrkdwn(text: str, message: Message) -> str:

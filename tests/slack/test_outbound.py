@@ -1,0 +1,110 @@
+"""Neutral messages → Block Kit: markup, mentions, limits, and golden files."""
+
+from __future__ import annotations
+
+from adapters.slack.outbound import fallback_text, mrkdwn, plain, render
+from bot.messages import Actions, Button, Fields, Header, Mention, Message, Section
+from bot.render import MessageBuilder
+from tests.slack.conftest import SlackRig
+from tests.slack.golden import assert_golden
+
+BOB = Mention(7, "Bob Lee", {"slack": "U222", "console": "bob"})
+CAROL = Mention(8, "Carol <Ops>", {"console": "carol"})  # not on Slack
+
+
+def test_bold_mentions_and_escaping() -> None:
+    message = Message((), (BOB, CAROL))
+    text = "**T1 <spec> & plan** for <@m:7> and <@m:8>, not <@m:9>"
+    assert mrkdwn(text, message) == (
+        "*T1 &lt;spec&gt; &amp; plan* for <@U222> and @Carol &lt;Ops&gt;, not @?"
+    )
+    assert plain(text, message) == "T1 <spec> & plan for @Bob Lee and @Carol <Ops>, not @?"
+
+
+def test_headers_and_buttons_are_plain_text_within_limits() -> None:
+    long = "x" * 200
+    message = Message((Header(long), Actions((Button("y" * 90, "a.b", "1"),))))
+    header, actions = render(message)["blocks"]
+    assert header["text"]["type"] == "plain_text"
+    assert len(header["text"]["text"]) == 150
+    assert len(actions["elements"][0]["text"]["text"]) == 75
+
+
+def test_long_sections_split_at_line_ends() -> None:
+    lines = [f"line {i:04d} " + "z" * 90 for i in range(60)]
+    blocks = render(Message((Section("\n".join(lines)),)))["blocks"]
+    assert len(blocks) == 3  # 29 + 29 + 2 lines of 100 characters
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks)
+    assert "\n".join(b["text"]["text"] for b in blocks) == "\n".join(lines)
+
+
+def test_fields_go_ten_to_a_section() -> None:
+    items = tuple((f"k{i}", f"v{i}") for i in range(12))
+    blocks = render(Message((Fields(items),)))["blocks"]
+    assert [len(b["fields"]) for b in blocks] == [10, 2]
+    assert blocks[0]["fields"][0] == {"type": "mrkdwn", "text": "*k0*\nv0"}
+
+
+def test_repeated_action_ids_are_made_unique_within_a_block() -> None:
+    buttons = tuple(Button(f"Done T{i}", "task.done", str(i)) for i in range(1, 4))
+    [block] = render(Message((Actions(buttons),)))["blocks"]
+    assert [e["action_id"] for e in block["elements"]] == ["task.done", "task.done~2", "task.done~3"]
+    assert [e["value"] for e in block["elements"]] == ["1", "2", "3"]
+
+
+def test_at_most_fifty_blocks() -> None:
+    blocks = render(Message(tuple(Section(f"s{i}") for i in range(80))))["blocks"]
+    assert len(blocks) == 50
+    assert blocks[-1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": "…"}]}
+
+
+def test_fallback_text_names_people() -> None:
+    message = Message((Header("Card"), Section("for <@m:7> & co")), (BOB,))
+    assert fallback_text(message) == "Card\nfor @Bob Lee &amp; co"
+
+
+def approval_card() -> Message:
+    """An approval step card as the requests family describes it (domain.md §3)."""
+    card = MessageBuilder(card_key="approval:12")
+    requester = card.mention(3, "Alice Wang")
+    approver = card.mention(7, "Bob Lee")
+    card.header("Resource request R2 — approval step 1 of 2")
+    card.fields(
+        [
+            ("Requester", requester),
+            ("Type", "Material"),
+            ("What", "2 event stands"),
+            ("Window", "12-01 → 12-05"),
+            ("Purpose", "618大促活动支持"),
+            ("Return", "return to 行政部"),
+        ]
+    )
+    card.section(f"{approver}, please decide: is it **needed**?")
+    card.context("Answer within 2 working days, by 11-25 18:00.")
+    card.buttons(
+        ("Approve", "approval.approve", "12", "primary"),
+        ("Reject", "approval.reject", "12", "danger"),
+        ("Suggest change", "approval.suggest", "12", None),
+    )
+    built = card.build()
+    accounts = {3: {"slack": "U111"}, 7: {"slack": "U222"}}
+    mentions = tuple(Mention(m.member_id, m.name, accounts[m.member_id]) for m in built.mentions)
+    return Message(built.blocks, mentions, built.card_key)
+
+
+def test_golden_approval_card() -> None:
+    assert_golden("approval_card", render(approval_card()))
+
+
+async def test_golden_board(rig: SlackRig) -> None:
+    await rig.command('project new "Apollo" depts:研发部,市场部')
+    await rig.command('phase add "需求调研" milestone:2026-12-01')
+    await rig.command('task add "Write the spec" phase:需求调研 owner:<@U222|bob> due:D+2')
+    await rig.command('task add "Book the venue" owner:<@U333|carol> dept:市场部 due:2026-11-20')
+    await rig.command("task add \"Design review\" owner:<@U111|alice>")
+    await rig.command('task T3 block "waiting for the mock-ups"')
+    await rig.command("task T1 start")
+    before = len(rig.fake.named("chat.postMessage"))
+    await rig.command("board")
+    [board] = rig.fake.named("chat.postMessage")[before:]
+    assert_golden("board", {"text": board.body["text"], "blocks": board.body["blocks"]})
