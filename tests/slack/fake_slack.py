@@ -45,7 +45,7 @@ class FakeSlack:
         self.delays: dict[str, float] = {}
         self.envelopes: list[JSON] = []
         self.acks: list[JSON] = []
-        self.acked = asyncio.Event()
+        self._acked = asyncio.Condition()
         self._ts = itertools.count(100)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -74,6 +74,10 @@ class FakeSlack:
         """The next call of ``method`` fails (headers: e.g. ``Retry_After="1"``)."""
         named = {key.replace("_", "-"): value for key, value in headers.items()}
         self.failures.setdefault(method, []).append(Failure(status, error, named))
+
+    async def wait_for_acks(self, count: int) -> None:
+        async with self._acked:
+            await self._acked.wait_for(lambda: len(self.acks) >= count)
 
     def named(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -131,8 +135,9 @@ class FakeSlack:
             await socket.send_str(json.dumps(envelope))
         async for message in socket:
             if message.type == WSMsgType.TEXT:
-                self.acks.append(json.loads(message.data))
-                self.acked.set()
+                async with self._acked:
+                    self.acks.append(json.loads(message.data))
+                    self._acked.notify_all()
         return socket
 
 

@@ -48,7 +48,11 @@ def test_fields_go_ten_to_a_section() -> None:
 def test_repeated_action_ids_are_made_unique_within_a_block() -> None:
     buttons = tuple(Button(f"Done T{i}", "task.done", str(i)) for i in range(1, 4))
     [block] = render(Message((Actions(buttons),)))["blocks"]
-    assert [e["action_id"] for e in block["elements"]] == ["task.done", "task.done~2", "task.done~3"]
+    assert [e["action_id"] for e in block["elements"]] == [
+        "task.done",
+        "task.done~2",
+        "task.done~3",
+    ]
     assert [e["value"] for e in block["elements"]] == ["1", "2", "3"]
 
 
@@ -101,7 +105,7 @@ async def test_golden_board(rig: SlackRig) -> None:
     await rig.command('phase add "需求调研" milestone:2026-12-01')
     await rig.command('task add "Write the spec" phase:需求调研 owner:<@U222|bob> due:D+2')
     await rig.command('task add "Book the venue" owner:<@U333|carol> dept:市场部 due:2026-11-20')
-    await rig.command("task add \"Design review\" owner:<@U111|alice>")
+    await rig.command('task add "Design review" owner:<@U111|alice>')
     await rig.command('task T3 block "waiting for the mock-ups"')
     await rig.command("task T1 start")
     before = len(rig.fake.named("chat.postMessage"))

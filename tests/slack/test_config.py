@@ -1,0 +1,89 @@
+"""``[slack]`` configuration: TOML, ``CONCORD_SLACK_<KEY>`` overrides, start-up checks, and
+which adapters ``concord serve`` mounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters import slack
+from adapters.http import enabled_installers
+from bot.errors import ConfigError
+from bot.settings import Settings, load_settings
+
+TOML = """
+[slack]
+enabled = true
+bot_token = "xoxb-from-file"
+signing_secret = "file-secret"
+command = "/concord"
+locale = "zh-CN"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "concord.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
+    env = {
+        "CONCORD_SLACK_BOT_TOKEN": "xoxb-from-env",
+        "CONCORD_SLACK_MODE": "socket",
+        "CONCORD_SLACK_APP_TOKEN": "xapp-1-env",
+        "CONCORD_SLACK_COMMAND": "/cc",
+        "CONCORD_SLACK_API_BASE_URL": "http://127.0.0.1:9/api/",
+    }
+    settings = load_settings(write(tmp_path, TOML), env)
+    slack_settings = settings.slack
+    assert slack_settings.enabled
+    assert (slack_settings.bot_token, slack_settings.mode) == ("xoxb-from-env", "socket")
+    assert (slack_settings.command, slack_settings.app_token) == ("/cc", "xapp-1-env")
+    assert slack_settings.api_base_url == "http://127.0.0.1:9/api/"
+    assert slack_settings.signing_secret == "file-secret"
+    assert settings.platform_locale("slack") == "zh-CN"
+
+
+def test_everything_can_come_from_the_environment() -> None:
+    env = {
+        "CONCORD_SLACK_ENABLED": "1",
+        "CONCORD_SLACK_BOT_TOKEN": "xoxb-1",
+        "CONCORD_SLACK_SIGNING_SECRET": "s",
+        "CONCORD_SLACK_LOCALE": "en",
+    }
+    settings = load_settings(None, env)
+    assert settings.slack.enabled
+    assert settings.slack.api_base_url == "https://slack.com/api/"
+    assert settings.platform_locale("slack") == "en"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CONCORD_SLACK_BOT_TOKEN": ""}, "slack.bot_token"),
+        ({"CONCORD_SLACK_SIGNING_SECRET": ""}, "slack.signing_secret"),
+        ({"CONCORD_SLACK_MODE": "socket", "CONCORD_SLACK_APP_TOKEN": "xoxb-1"}, "slack.app_token"),
+        ({"CONCORD_SLACK_COMMAND": "concord"}, "slack.command"),
+        ({"CONCORD_SLACK_MODE": "webhook"}, "slack.mode"),
+        ({"CONCORD_SLACK_LOCALE": "fr"}, "locales.slack"),
+    ],
+)
+def test_an_enabled_slack_that_cannot_start_is_refused(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
+        load_settings(write(tmp_path, TOML), env)
+
+
+def test_a_disabled_slack_needs_no_tokens() -> None:
+    settings = load_settings(None, {})
+    assert not settings.slack.enabled
+    assert enabled_installers(settings) == ()
+
+
+def test_serve_mounts_slack_when_enabled() -> None:
+    settings = Settings()
+    settings.slack.enabled = True
+    assert enabled_installers(settings) == (slack.install,)
