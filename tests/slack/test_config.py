@@ -87,3 +87,17 @@ def test_serve_mounts_slack_when_enabled() -> None:
     settings = Settings()
     settings.slack.enabled = True
     assert enabled_installers(settings) == (slack.install,)
+
+
+def test_the_manifest_declares_what_the_adapter_uses() -> None:
+    manifest = (Path(slack.__file__).parent / "manifest.yml").read_text(encoding="utf-8")
+    lines = [line.split("#")[0].strip() for line in manifest.splitlines()]
+    assert f"- command: {Settings().slack.command}" in lines
+    urls = [line for line in lines if line.startswith(("url:", "request_url:"))]
+    assert len(urls) == 3
+    assert all(url.endswith(slack.EVENTS_PATH) for url in urls)
+    for entry in ("app_mention", "message.im", "should_escape: true", "is_enabled: true"):
+        assert entry in lines or f"- {entry}" in lines
+    scopes = {line[2:] for line in lines if line.startswith("- ") and ":" in line}
+    needed = {"app_mentions:read", "chat:write", "commands", "im:history", "im:write", "users:read"}
+    assert needed <= scopes
