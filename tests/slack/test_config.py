@@ -98,6 +98,6 @@ def test_the_manifest_declares_what_the_adapter_uses() -> None:
     assert all(url.endswith(slack.EVENTS_PATH) for url in urls)
     for entry in ("app_mention", "message.im", "should_escape: true", "is_enabled: true"):
         assert entry in lines or f"- {entry}" in lines
-    scopes = {line[2:] for line in lines if line.startswith("- ") and ":" in line}
+    scopes = {line[2:] for line in lines if line.startswith("- ") and " " not in line[2:]}
     needed = {"app_mentions:read", "chat:write", "commands", "im:history", "im:write", "users:read"}
     assert needed <= scopes
