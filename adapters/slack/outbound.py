@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.messages import (
     MENTION_RE,
+    WHEN_RE,
     Actions,
     Block,
     Button,
@@ -39,6 +40,14 @@ ACTION_SUFFIX = "~"
 
 JSON = dict[str, Any]
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+# Mentions and instants, as one capturing group so ``split`` keeps them (same forms as
+# bot.messages.MENTION_RE / WHEN_RE).
+_INLINE = re.compile(r"(<@m:\d+>|<t:\d+:(?:date|time|datetime)\|[^>|]*>)")
+DATE_TOKENS = {
+    "date": "{date_short_pretty}",
+    "time": "{time}",
+    "datetime": "{date_short_pretty} {time}",
+}
 
 
 def render(message: Message) -> JSON:
@@ -61,11 +70,11 @@ def fallback_text(message: Message) -> str:
 
 
 def mrkdwn(text: str, message: Message) -> str:
-    """Neutral markup → Slack mrkdwn: escaped text, ``*bold*``, real ``<@U…>`` mentions."""
-    parts = MENTION_RE.split(_BOLD.sub(r"*\1*", text))
+    """Neutral markup → Slack mrkdwn: escaped text, ``*bold*``, real ``<@U…>`` mentions,
+    and instants as ``<!date^…>`` so every reader sees their own time zone."""
+    parts = _INLINE.split(_BOLD.sub(r"*\1*", text))
     return "".join(
-        _mention(int(part), message) if index % 2 else escape(part)
-        for index, part in enumerate(parts)
+        _inline(part, message) if index % 2 else escape(part) for index, part in enumerate(parts)
     )
 
 
@@ -73,11 +82,22 @@ def plain(text: str, message: Message) -> str:
     """Neutral markup → plain text (headers, button labels): names instead of mentions."""
     names = {m.member_id: m.name for m in message.mentions}
     text = MENTION_RE.sub(lambda m: "@" + names.get(int(m.group(1)), "?"), text)
+    text = WHEN_RE.sub(lambda m: m.group(3), text)
     return text.replace("**", "")
 
 
 def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _inline(markup: str, message: Message) -> str:
+    mention = MENTION_RE.fullmatch(markup)
+    if mention:
+        return _mention(int(mention.group(1)), message)
+    when = WHEN_RE.fullmatch(markup)
+    assert when is not None
+    epoch, style, fallback = when.groups()
+    return f"<!date^{epoch}^{DATE_TOKENS[style]}|{escape(fallback)}>"
 
 
 def _mention(member_id: int, message: Message) -> str:

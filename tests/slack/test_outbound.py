@@ -112,3 +112,18 @@ async def test_golden_board(rig: SlackRig) -> None:
     await rig.command("board")
     [board] = rig.fake.named("chat.postMessage")[before:]
     assert_golden("board", {"text": board.body["text"], "blocks": board.body["blocks"]})
+
+
+def test_instants_show_in_each_readers_time_zone() -> None:
+    from datetime import UTC, datetime
+
+    when = MessageBuilder.when(datetime(2026, 11, 25, 7, 0, tzinfo=UTC), "11-25 15:00")
+    day = MessageBuilder.when(datetime(2026, 11, 25, 7, 0, tzinfo=UTC), "11-25", "date")
+    message = Message((Header(f"Meeting {when}"), Section(f"**Review** at {when}, due {day}")))
+    header, section = render(message)["blocks"]
+    assert header["text"]["text"] == "Meeting 11-25 15:00"
+    assert section["text"]["text"] == (
+        "*Review* at <!date^1795590000^{date_short_pretty} {time}|11-25 15:00>, "
+        "due <!date^1795590000^{date_short_pretty}|11-25>"
+    )
+    assert message.plain_text() == "Meeting 11-25 15:00\nReview at 11-25 15:00, due 11-25"
