@@ -142,7 +142,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     slack = data.get("slack", {})
     if "locale" in slack or "CONCORD_SLACK_LOCALE" in env:
         # ``[slack] locale`` is the Slack workspace's default language.
-        settings.locales["slack"] = normalize_locale(settings.slack.locale) or settings.slack.locale
+        settings.locales["slack"] = settings.slack.locale
     validate(settings)
     return settings
 
@@ -158,10 +158,12 @@ def validate(settings: Settings) -> None:
         raise ConfigError('Config key \'slack.mode\' must be "http" or "socket"')
     _validate_slack(settings.slack)
     for platform, locale in settings.locales.items():
-        if normalize_locale(locale) != locale:
+        normalized = normalize_locale(locale)
+        if normalized is None:
             raise ConfigError(
                 f"Config key 'locales.{platform}' must be en or zh-CN, not {locale!r}"
             )
+        settings.locales[platform] = normalized  # "zh", "中文" … → "zh-CN"
 
 
 def _validate_slack(slack: SlackSettings) -> None:

@@ -51,12 +51,12 @@ def test_everything_can_come_from_the_environment() -> None:
         "CONCORD_SLACK_ENABLED": "1",
         "CONCORD_SLACK_BOT_TOKEN": "xoxb-1",
         "CONCORD_SLACK_SIGNING_SECRET": "s",
-        "CONCORD_SLACK_LOCALE": "en",
+        "CONCORD_SLACK_LOCALE": "zh",
     }
     settings = load_settings(None, env)
     assert settings.slack.enabled
     assert settings.slack.api_base_url == "https://slack.com/api/"
-    assert settings.platform_locale("slack") == "en"
+    assert settings.platform_locale("slack") == "zh-CN"
 
 
 @pytest.mark.parametrize(
