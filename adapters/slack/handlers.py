@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -122,10 +123,7 @@ class Handlers:
         # Private answers appear where the card is; public ones go to the card's thread.
         card_thread = (body.get("container") or {}).get("thread_ts")
         here = Origin(PLATFORM, event.chat_id, event.sender_id, event.is_direct, card_thread)
-        item = Origin(
-            PLATFORM, event.chat_id, event.sender_id, event.is_direct,
-            card_thread or event.message_id,
-        )  # fmt: skip
+        item = replace(here, thread_id=card_thread or event.message_id)
         await self._answer(here, [r for r in replies if r.kind == "ephemeral"])
         await self._answer(item, [r for r in replies if r.kind != "ephemeral"])
 

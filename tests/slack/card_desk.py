@@ -66,6 +66,7 @@ class CardDesk:
         builder.header(f"Card {number}")
         builder.context(f"**{outcome}** by {builder.mention(ctx.actor_id, ctx.actor.name)}")
         ctx.update_card(builder)
+        ctx.reply(ctx.message().section(f"Card {number} {outcome}."))
 
 
 def use_families(app: App, *extra: Family) -> None:

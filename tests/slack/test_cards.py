@@ -40,6 +40,8 @@ async def test_the_approver_updates_the_card_in_place(rig: SlackRig) -> None:
     assert not any(b["type"] == "actions" for b in update.body["blocks"])
     assert desk.outcomes == {"1": "approved"}
     assert rig.fake.named("chat.postEphemeral") == []
+    [note] = rig.fake.named("chat.postMessage")[1:]  # a reply about the card: in its thread
+    assert (note.body["text"], note.body["thread_ts"]) == ("Card 1 approved.", card_ts)
 
 
 async def test_a_wrong_clicker_is_refused_privately_and_nothing_changes(rig: SlackRig) -> None:
