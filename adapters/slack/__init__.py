@@ -37,7 +37,7 @@ class SlackAdapter:
         self.app = app
         self.client = client or web_client(self.settings)
         self.platform = SlackPlatform(self.client)
-        self.handlers = Handlers(app, self.client, Directory(self.client, app.sessions, app.clock))
+        self.handlers = Handlers(app, self.client, Directory(self.client, app))
         self.bolt = bolt_app(self.settings, self.client, self.handlers)
         self.socket: AsyncSocketModeHandler | None = None
         app.attach({PLATFORM: self.platform})

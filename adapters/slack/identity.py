@@ -17,18 +17,18 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.outbound import PLATFORM
-from bot.clock import Clock, to_utc
+from bot.clock import to_utc
+from bot.main import App
 from bot.profiles import Profile, apply_profiles, is_fresh, last_refreshed
-from storage.db import SessionFactory
 
 logger = logging.getLogger("concord.slack")
 
 
 class Directory:
-    def __init__(self, client: AsyncWebClient, sessions: SessionFactory, clock: Clock) -> None:
+    def __init__(self, client: AsyncWebClient, app: App) -> None:
         self.client = client
-        self.sessions = sessions
-        self.clock = clock
+        self.sessions = app.sessions
+        self.clock = app.clock
         self._checked: dict[str, datetime] = {}
         self._names: dict[str, str] = {}
 

@@ -64,7 +64,7 @@ async def test_profiles_are_fetched_at_most_daily(rig: SlackRig, clock: ManualCl
     assert len(rig.fake.named("users.info")) == 1
 
     # A restarted process trusts the stored profile while it is less than a day old …
-    restarted = Directory(rig.adapter.client, rig.app.sessions, clock)
+    restarted = Directory(rig.adapter.client, rig.app)
     clock.advance(timedelta(hours=23))
     await restarted.refresh(["U111"])
     assert len(rig.fake.named("users.info")) == 1
