@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import __version__
-from bot.clock import ManualClock, SystemClock
+from bot.clock import ManualClock, ShiftedClock, SystemClock
 from bot.errors import ConfigError
 from bot.i18n import normalize_locale
 from bot.settings import Settings, load_settings
@@ -57,6 +57,11 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _clock(settings: Settings, text: str | None) -> ManualClock:
+    """``--now`` pins the clock; without it the console follows the wall clock."""
+    return ManualClock(_start(settings, text)) if text else ShiftedClock()
+
+
 def _start(settings: Settings, text: str | None) -> datetime:
     zone = ZoneInfo(settings.timezone)
     if not text:
@@ -95,7 +100,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             if locale is None:
                 raise ConfigError(f"--locale must be zh-CN or en, not {args.locale!r}")
             settings.locales["console"] = locale
-        clock = ManualClock(_start(settings, args.now))
+        clock = _clock(settings, args.now)
         return await runners.console(
             settings,
             clock,
@@ -106,7 +111,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "db":
         return await runners.database(settings, args.action)
     if args.command == "demo":
-        clock = ManualClock(_start(settings, args.now))
+        clock = _clock(settings, args.now)
         return await runners.demo(settings, clock, chat=args.chat or settings.console.chat)
     if args.command == "outbox":
         return await runners.outbox_command(settings, args.action)

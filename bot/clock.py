@@ -33,6 +33,23 @@ class ManualClock:
         self._now += delta
 
 
+class ShiftedClock(ManualClock):
+    """The wall clock, shifted by however far it was moved (the console without ``--now``)."""
+
+    def __init__(self) -> None:
+        super().__init__(datetime.now(UTC))
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def set(self, instant: datetime) -> None:
+        self._offset = to_aware_utc(instant) - datetime.now(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        self._offset += delta
+
+
 def to_aware_utc(instant: datetime) -> datetime:
     """Naive datetimes are taken to be UTC."""
     if instant.tzinfo is None:

@@ -16,6 +16,8 @@ import commands
 from bot.clock import Clock
 from bot.delivery import Deliverer
 from bot.dispatch import Dispatcher
+from bot.jobs import approvals as approval_jobs
+from bot.jobs import issues as issue_jobs
 from bot.platform import Platform
 from bot.scheduler import Job, Scheduler
 from bot.settings import Settings
@@ -61,7 +63,7 @@ class App:
 
 def scheduled_jobs() -> Sequence[Job]:
     """The proactive jobs, in the order a tick runs them."""
-    return ()
+    return (issue_jobs.run, approval_jobs.run)
 
 
 async def build_app(settings: Settings, clock: Clock, *, migrate: bool | None = None) -> App:

@@ -11,9 +11,10 @@ from datetime import timedelta
 
 from adapters.console.session import ConsoleSession, run
 from bot.clock import ManualClock, SystemClock, to_utc
-from bot.demo import DEMO_PROJECT, DEMO_SCRIPT
+from bot.demo import DEMO_PROJECT, DEMO_SCRIPT, DEMO_STARTS_AGO
 from bot.main import App, build_app
 from bot.settings import Settings
+from commands.parsing.dates import parse_duration
 from storage import db, outbox, projects
 from storage.db import transaction
 
@@ -48,8 +49,16 @@ async def seed_demo(app: App, clock: ManualClock, *, chat: str, quiet: bool) -> 
             return False
     buffer = io.StringIO()
     seeding = ConsoleSession(app, clock, user="alice", chat=chat, write=_discard_into(buffer))
-    for line in DEMO_SCRIPT.strip().splitlines():
-        await seeding.handle_line(line)
+    today = clock.now()
+    clock.set(today - DEMO_STARTS_AGO)
+    try:
+        for line in DEMO_SCRIPT.strip().splitlines():
+            if line.startswith(":wait "):
+                clock.advance(parse_duration(line.split()[1]).to_timedelta())
+            else:
+                await seeding.handle_line(line)
+    finally:
+        clock.set(today)
     if not quiet:
         _stdout(buffer.getvalue())
     return True

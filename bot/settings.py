@@ -48,7 +48,6 @@ class ServerSettings:
 class ConsoleSettings:
     user: str = "me"
     chat: str = "console"
-    locale: str = "en"
 
 
 @dataclass
@@ -71,6 +70,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     calendar: str = "CN"
     auto_migrate: bool = True
+    exports_dir: str = "exports"  # where `report csv` writes retrospective files
     locales: dict[str, str] = field(default_factory=lambda: dict(PLATFORM_LOCALES))
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     requests: RequestSettings = field(default_factory=RequestSettings)

@@ -5,7 +5,19 @@ Imports ``bot`` and ``storage`` only; never a platform SDK or ``adapters``.
 
 from __future__ import annotations
 
-from commands import board, escalations, help, people, projects, settings, tasks
+from commands import (
+    approval_inbox,
+    board,
+    escalations,
+    help,
+    issues,
+    people,
+    projects,
+    report,
+    requests,
+    settings,
+    tasks,
+)
 from commands.framework import CommandRouter, Family
 
 
@@ -14,9 +26,12 @@ def all_families() -> tuple[Family, ...]:
         projects.project_family(),
         projects.phase_family(),
         tasks.family(),
-        *board.families(),
+        issues.family(),
+        requests.family(),
+        *board.families(my_sections=(issues.my_issues, approval_inbox.my_approvals)),
         *people.families(),
         escalations.family(),
+        report.family(),
         settings.family(),
     ]
     return (help.family(families), *families)

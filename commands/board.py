@@ -10,7 +10,7 @@ from bot.errors import UsageError
 from bot.render import MessageBuilder
 from commands import common
 from commands.framework import Args, Family, Verb
-from commands.task_views import is_overdue, status_label, task_line
+from commands.task_views import describe_change, is_overdue, status_label, task_line
 from storage import projects, tasks
 from storage.tables import Department, Member, Task
 
@@ -51,7 +51,9 @@ async def board(ctx: Context, args: Args) -> None:
         for status in STATUS_ORDER:
             group = [t for t in rest if t.status == status]
             if group:
-                lines = [ctx.t("board.group", name=status_label(ctx, status), count=len(group))]
+                lines = [
+                    ctx.t("board.status_group", name=status_label(ctx, status), count=len(group))
+                ]
                 lines += ["• " + task_line(ctx, msg, t, members, departments) for t in group]
                 msg.lines(lines)
     done = sum(1 for t in rows if t.status == "done")
@@ -157,12 +159,7 @@ async def standup(ctx: Context, args: Args) -> None:
         who = (
             "@" + actors[event.actor_id].name if event.actor_id in actors else ctx.t("task.system")
         )
-        if event.field == "status":
-            what = f"{status_label(ctx, event.old or '')} → {status_label(ctx, event.new or '')}"
-        elif event.field == "created":
-            what = ctx.t("task.history_created")
-        else:
-            what = ctx.t(f"field.{event.field}") + f" → {event.new or '—'}"
+        what = describe_change(ctx, event)
         changes.append(
             f"• {common.fmt_when(ctx, event.at)} T{task.number} {task.title}: {what} ({who})"
         )

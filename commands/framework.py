@@ -141,6 +141,13 @@ class Args:
     def has(self, key: str) -> bool:
         return key in self.options
 
+    def person(self) -> str | None:
+        """The first positional person: a mention as ``<@id|name>``, else the first word."""
+        for token in self.positional:
+            if token.kind == "mention":
+                return f"<@{token.text}|{token.name or token.text}>"
+        return self.positional[0].text if self.positional else None
+
     def first_word(self) -> str | None:
         return self.positional[0].text if self.positional else None
 
@@ -157,6 +164,7 @@ class Verb:
     handler: Handler
     usage: str
     options: frozenset[str] = frozenset()
+    takes_text: bool = True  # as a family default: False means a word after it is a bad verb
 
 
 @dataclass(frozen=True)
@@ -189,8 +197,32 @@ class Family:
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
-    matches = difflib.get_close_matches(word.lower(), list(candidates), n=1, cutoff=0.5)
-    return matches[0] if matches else None
+    """The candidate nearest to ``word`` by edit distance (swaps count once), if any is near."""
+    word = word.lower()
+    best: tuple[int, float, str] | None = None
+    for candidate in candidates:
+        distance = edit_distance(word, candidate.lower())
+        limit = max(1, min(len(word), len(candidate)) // 2)
+        ratio = difflib.SequenceMatcher(None, word, candidate.lower()).ratio()
+        if distance <= limit and (best is None or (distance, -ratio) < (best[0], -best[1])):
+            best = (distance, ratio, candidate)
+    return best[2] if best else None
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau–Levenshtein (optimal string alignment) distance."""
+    rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        rows[i][0] = i
+    for j in range(len(b) + 1):
+        rows[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[-1][-1]
 
 
 class CommandRouter:
@@ -230,11 +262,25 @@ class CommandRouter:
             if verb is not None:
                 await verb.handler(ctx, Args.parse(rest[1:], verb.usage, verb.options))
                 return
-        if family.default is not None:
+        if family.default is not None and (
+            family.default.takes_text or first is None or first.kind != "word"
+        ):
             verb = family.default
             await verb.handler(ctx, Args.parse(rest, verb.usage, verb.options))
             return
         names = [n for v in family.verbs for n in v.names]
+        if first is not None and family.item_prefix:
+            item_verb = family.find_item_verb(
+                closest(first.text, [n for v in family.item_verbs for n in v.names]) or ""
+            )
+            if item_verb is not None:
+                raise UsageError(
+                    "error.needs_item",
+                    usage=item_verb.usage,
+                    family=family.words[0],
+                    verb=item_verb.names[0],
+                    example=f"{family.item_prefix}1",
+                )
         if first is None:
             raise UsageError(
                 "error.missing_verb",

@@ -95,17 +95,8 @@ async def _dept_show(ctx: Context, department: Department) -> None:
 
 
 async def member(ctx: Context, args: Args) -> None:
-    mention = next((t for t in args.positional if t.kind == "mention"), None)
-    target = ctx.actor
-    if mention is not None:
-        raw = (
-            f"<@{mention.text}|{mention.name}>"
-            if ctx.platform != common.CONSOLE
-            else "@" + mention.text
-        )
-        target = await common.resolve_member(ctx, raw, usage="member")
-    elif args.text():
-        target = await common.resolve_member(ctx, args.text(), usage="member")
+    who = args.person()
+    target = await common.resolve_member(ctx, who, usage="member") if who else ctx.actor
     changed = await _member_fields(ctx, target, args)
     if changed:
         ctx.audit("member.update", "member", target.id, name=target.name, fields=changed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import NotFound, PermissionDenied, UsageError
 from bot.render import MessageBuilder
-from commands import common
+from commands import charter, common
 from commands.framework import Args, Family, Verb, item_number
 from commands.parsing.dates import parse_date
 from storage import projects, tasks
@@ -87,14 +87,6 @@ async def new(ctx: Context, args: Args) -> None:
 
 
 async def show(ctx: Context, args: Args) -> None:
-    if args.text() or args.options:
-        raise UsageError(
-            "error.unknown_verb",
-            usage="project",
-            family="project",
-            verb=args.first_word() or "",
-            suggestion="edit",
-        )
     project = common.require_project(ctx)
     ctx.reply(await project_card(ctx, project))
 
@@ -258,14 +250,6 @@ async def phase_edit(ctx: Context, args: Args) -> None:
 
 
 async def phase_list(ctx: Context, args: Args) -> None:
-    if args.text() or args.options:
-        raise UsageError(
-            "error.unknown_verb",
-            usage="phase",
-            family="phase",
-            verb=args.first_word() or "",
-            suggestion="add",
-        )
     project = common.require_project(ctx)
     rows = await projects.phases(ctx.session, project.id or 0)
     lines = [
@@ -285,12 +269,13 @@ def project_family() -> Family:
         name="project",
         words=("project", "projects", "项目"),
         usage="project",
-        default=Verb(("show",), show, "project"),
+        default=Verb(("show",), show, "project", takes_text=False),
         verbs=(
             Verb(("new", "add", "create", "新建", "创建"), new, "project.new", PROJECT_OPTIONS),
             Verb(("edit", "set", "修改", "编辑"), edit, "project.edit", PROJECT_OPTIONS),
             Verb(("bind", "绑定"), bind, "project.bind"),
             Verb(("list", "列表", "all"), list_projects, "project.list"),
+            Verb(("charter", "章程"), charter.charter_command, "project.charter"),
         ),
     )
 
@@ -301,7 +286,7 @@ def phase_family() -> Family:
         name="phase",
         words=("phase", "phases", "阶段"),
         usage="phase",
-        default=Verb(("list",), phase_list, "phase"),
+        default=Verb(("list",), phase_list, "phase", takes_text=False),
         verbs=(
             Verb(("add", "new", "新建", "添加"), phase_add, "phase.add", options),
             Verb(("edit", "修改"), phase_edit, "phase.edit", options),

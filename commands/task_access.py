@@ -44,5 +44,5 @@ async def check_change(ctx: Context, task: Task | None, department_id: int | Non
     project = common.require_project(ctx)
     ok, names = await may_change(ctx, project, task, department_id)
     if not ok:
-        ref = f"T{task.number}" if task else ctx.t("task.new_task")
+        ref = f"T{task.number}" if task and task.id else ctx.t("task.new_task")
         raise PermissionDenied("error.task_permission", ref=ref, who=", ".join(names))

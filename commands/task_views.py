@@ -8,7 +8,7 @@ from bot.i18n import t
 from bot.render import MessageBuilder
 from commands import common
 from storage import people, tasks
-from storage.tables import Department, Member, Phase, Task
+from storage.tables import Department, Member, Phase, Task, TaskEvent
 
 
 def status_label(ctx: Context, status: str) -> str:
@@ -107,6 +107,15 @@ async def raci_summary(ctx: Context, msg: MessageBuilder, task: Task) -> str:
     return " · ".join(f"{role}: {', '.join(groups[role])}" for role in "RACI" if role in groups)
 
 
+def describe_change(ctx: Context, event: TaskEvent) -> str:
+    """``to do → in progress``, ``created``, or ``Due → 12-05``."""
+    if event.field == "status":
+        return f"{status_label(ctx, event.old or '')} → {status_label(ctx, event.new or '')}"
+    if event.field == "created":
+        return ctx.t("task.history_created")
+    return ctx.t(f"field.{event.field}") + f" → {event.new or '—'}"
+
+
 async def history_lines(ctx: Context, msg: MessageBuilder, task: Task) -> list[str]:
     events = await tasks.history(ctx.session, task.id or 0)
     actors = await common.member_map(ctx, [e.actor_id for e in events])
@@ -115,12 +124,7 @@ async def history_lines(ctx: Context, msg: MessageBuilder, task: Task) -> list[s
         actor = actors.get(event.actor_id or 0)
         who = "@" + actor.name if actor else ctx.t("task.system")
         when = common.fmt_when(ctx, event.at)
-        if event.field == "status":
-            change = f"{status_label(ctx, event.old or '')} → {status_label(ctx, event.new or '')}"
-        elif event.field == "created":
-            change = ctx.t("task.history_created")
-        else:
-            change = ctx.t(f"field.{event.field}") + f" → {event.new or '—'}"
+        change = describe_change(ctx, event)
         note = f" ({event.note})" if event.note else ""
         lines.append(f"  {when} {who} {change}{note}")
     return lines

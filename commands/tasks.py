@@ -77,7 +77,7 @@ async def add(ctx: Context, args: Args) -> None:
         updated_at=now,
     )
     await apply_fields(ctx, task, args)
-    await check_change(ctx, None, task.department_id)
+    await check_change(ctx, task, task.department_id)
     await tasks.add_task(ctx.session, task)
     for ref in args.option_list("after"):
         await _depend(ctx, task, ref, args.usage)
@@ -153,7 +153,7 @@ async def edit(ctx: Context, number: int, args: Args) -> None:
 async def assign(ctx: Context, number: int, args: Args) -> None:
     task = await get_task(ctx, number)
     await check_change(ctx, task)
-    who = args.option("owner") or next((t.text for t in args.positional), None)
+    who = args.option("owner") or args.person()
     if not who:
         raise UsageError("error.missing_argument", usage=args.usage, what="@person")
     args.set_option("owner", who)

@@ -158,14 +158,22 @@ class ConsoleSession:
         self._print(t(self.locale, "console.help"))
 
 
+def _read(session: ConsoleSession, stream: TextIO, interactive: bool) -> str | None:
+    if not interactive:
+        return stream.readline() or None
+    try:
+        return input(f"{session.user}@{session.chat}> ") + "\n"
+    except EOFError:
+        return None
+
+
 async def run(session: ConsoleSession, stream: TextIO) -> None:
     interactive = stream.isatty() and sys.stdout.isatty()
+    if interactive:
+        import readline  # noqa: F401  (line editing and history for input())
     while True:
-        if interactive:
-            sys.stdout.write(f"{session.user}@{session.chat}> ")
-            sys.stdout.flush()
-        line = stream.readline()
-        if not line:
+        line = _read(session, stream, interactive)
+        if line is None or line.strip() in (":quit", ":exit", ":q"):
             break
         try:
             await session.handle_line(line)

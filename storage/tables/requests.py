@@ -19,6 +19,8 @@ class ResourceRequest(SQLModel, table=True):
     requester_department_id: int | None = Field(default=None, foreign_key="department.id")
     kind: str = Field(max_length=10)  # people / material / budget
     description: str
+    # A people request may name the person (``@grace``): conflicts are checked on them.
+    resource_member_id: int | None = Field(default=None, foreign_key="member.id")
     quantity: str | None = Field(default=None, max_length=100)
     amount: Decimal | None = Field(default=None, sa_type=Numeric(16, 2))
     currency: str | None = Field(default=None, max_length=3)
@@ -55,18 +57,19 @@ class ApprovalStep(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
     subject_type: str = Field(max_length=10)
     subject_id: int
+    round: int = 1  # a charter sent again after a rejection starts a new round
     position: int
     rule: str = Field(max_length=30)  # requester_leader / owner_department / threshold / charter
     approver_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     department_id: int | None = Field(default=None, foreign_key="department.id")
-    status: str = Field(
-        default="waiting", max_length=12
-    )  # waiting/pending/approved/rejected/suggested
+    # waiting/pending/approved/auto/rejected/suggested/adjusted/cancelled
+    status: str = Field(default="waiting", max_length=12)
     decided_by: int | None = Field(default=None, foreign_key="member.id")
     decided_at: datetime | None = None
     reason: str | None = None
     suggestion: str | None = None
-    conflicts: str | None = None
+    proposal: str | None = None  # JSON of the field changes a suggestion carries
+    conflicts: str | None = None  # comma-separated ids of conflicting approved requests
     started_at: datetime | None = None
     due_at: datetime | None = None
     created_at: datetime

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 21:47:52.210778
+Create Date: 2026-11-23 22:16:44.786494
 """
 from __future__ import annotations
 
@@ -140,6 +140,7 @@ def upgrade() -> None:
     sa.Column('project_id', sa.Integer(), nullable=False),
     sa.Column('subject_type', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('rule', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
     sa.Column('approver_id', sa.Integer(), nullable=True),
@@ -149,6 +150,7 @@ def upgrade() -> None:
     sa.Column('decided_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('suggestion', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('proposal', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('conflicts', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('due_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
@@ -375,6 +377,7 @@ def upgrade() -> None:
     sa.Column('requester_department_id', sa.Integer(), nullable=True),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('resource_member_id', sa.Integer(), nullable=True),
     sa.Column('quantity', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('amount', sa.Numeric(precision=16, scale=2), nullable=True),
     sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=True),
@@ -396,6 +399,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_resourcerequest_project_id_project')),
     sa.ForeignKeyConstraint(['requester_department_id'], ['department.id'], name=op.f('fk_resourcerequest_requester_department_id_department')),
     sa.ForeignKeyConstraint(['requester_id'], ['member.id'], name=op.f('fk_resourcerequest_requester_id_member')),
+    sa.ForeignKeyConstraint(['resource_member_id'], ['member.id'], name=op.f('fk_resourcerequest_resource_member_id_member')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_resourcerequest')),
     sa.UniqueConstraint('project_id', 'number', name=op.f('uq_resourcerequest_project_id_number'))
     )

@@ -1,0 +1,37 @@
+"""Approval-step time: the approver's zone and the working-day deadline of a step.
+
+Shared by the approval commands (which set a step's deadline when it opens) and the
+scheduler job (which finds steps past it), so both count the same working days.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import to_utc
+from bot.settings import Settings
+from bot.workdays import WorkCalendar
+from storage.tables import Department, Member
+
+
+async def approver_zone(session: AsyncSession, settings: Settings, member: Member) -> ZoneInfo:
+    """The member's own zone, else their department's (regions differ), else the workspace's."""
+    if member.timezone:
+        return ZoneInfo(member.timezone)
+    if member.department_id is not None:
+        department = await session.get(Department, member.department_id)
+        if department is not None and department.timezone:
+            return ZoneInfo(department.timezone)
+    return ZoneInfo(settings.timezone)
+
+
+def step_deadline(
+    calendar: WorkCalendar, settings: Settings, start: datetime, zone: ZoneInfo
+) -> datetime:
+    """``settings.requests.step_working_days`` working days after ``start``, counted in the
+    approver's zone (their weekend and holidays), as a UTC instant."""
+    local = start.astimezone(zone)
+    return to_utc(calendar.add_working_time(local, settings.requests.step_working_days))
