@@ -71,7 +71,7 @@ class SlackPlatform:
         await call(self.client.chat_update(channel=channel, ts=message_id, **render(message)))
 
     async def send_ephemeral(self, target: Target, account_id: str, message: Message) -> None:
-        if target.is_direct:
+        if target.is_direct or is_user(target.chat_id):
             await self.send(target, message)  # a DM is private already
             return
         await call(
@@ -84,14 +84,22 @@ class SlackPlatform:
         )
 
     async def channel(self, target: Target) -> str:
-        """The channel to post in; a DM to a user id is opened first (conversations.open)."""
-        if not target.is_direct or not target.chat_id.startswith(("U", "W")):
+        """The channel to post in; a DM to a user id is opened first (conversations.open).
+
+        The core addresses a person's DM by their user id (``U…``/``W…``), also when it
+        edits a card it posted there, so the id decides, not ``target.is_direct``."""
+        if not is_user(target.chat_id):
             return target.chat_id
         user = target.chat_id
         if user not in self._dm_channels:
             response = await call(self.client.conversations_open(users=user))
             self._dm_channels[user] = str(response["channel"]["id"])
         return self._dm_channels[user]
+
+
+def is_user(chat_id: str) -> bool:
+    """User ids (``U…``, Enterprise Grid ``W…``) never collide with channel ids (C/G/D)."""
+    return chat_id.startswith(("U", "W"))
 
 
 async def call(request: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:

@@ -11,10 +11,8 @@ import pytest
 from adapters.slack import modals
 from bot.context import Context
 from bot.i18n import catalog
-from commands import all_families
 from commands.framework import Args, Family, Verb
 from commands.parsing.tokens import tokenize
-from storage.tables import ResourceRequest
 from tests.slack.card_desk import use_families
 from tests.slack.conftest import SlackRig
 
@@ -250,23 +248,3 @@ async def test_an_invalid_window_is_shown_in_the_modal(rig: SlackRig) -> None:
         "errors": {"to": "The end date is before the start date."},
     }
     assert [c.method for c in rig.fake.calls if c.method.startswith("chat.")] == []
-
-
-async def test_a_request_form_submission_creates_a_resource_request(rig: SlackRig) -> None:
-    if not any(f.name == "request" for f in all_families()):
-        pytest.skip("the request family is not on main yet")
-    await rig.command('project new "Apollo"')
-    await rig.command("request new")
-    view = rig.fake.named("views.open")[0].body["view"]
-    values = {
-        "type": select("material"),
-        "what": text_input("2 event stands"),
-        "from": date("2026-12-01"),
-        "to": date("2026-12-05"),
-        "purpose": text_input("618大促活动支持"),
-        "return": text_input("return to 行政部"),
-    }
-    status, _ = await rig.interact(submission(view, values))
-    assert status == 200
-    [request] = await rig.rows(ResourceRequest)
-    assert request.purpose == "618大促活动支持"

@@ -7,6 +7,7 @@ from bot.messages import Actions, Button, Fields, Header, Mention, Message, Sect
 from bot.render import MessageBuilder
 from tests.slack.conftest import SlackRig
 from tests.slack.golden import assert_golden
+from tests.slack.test_approvals import REQUEST, SETUP, card_posts, first_step
 
 BOB = Mention(7, "Bob Lee", {"slack": "U222", "console": "bob"})
 CAROL = Mention(8, "Carol <Ops>", {"console": "carol"})  # not on Slack
@@ -67,37 +68,13 @@ def test_fallback_text_names_people() -> None:
     assert fallback_text(message) == "Card\nfor @Bob Lee &amp; co"
 
 
-def approval_card() -> Message:
-    """An approval step card as the requests family describes it (domain.md §3)."""
-    card = MessageBuilder(card_key="approval:12")
-    requester = card.mention(3, "Alice Wang")
-    approver = card.mention(7, "Bob Lee")
-    card.header("Resource request R2 — approval step 1 of 2")
-    card.fields(
-        [
-            ("Requester", requester),
-            ("Type", "Material"),
-            ("What", "2 event stands"),
-            ("Window", "12-01 → 12-05"),
-            ("Purpose", "618大促活动支持"),
-            ("Return", "return to 行政部"),
-        ]
-    )
-    card.section(f"{approver}, please decide: is it **needed**?")
-    card.context("Answer within 2 working days, by 11-25 18:00.")
-    card.buttons(
-        ("Approve", "approval.approve", "12", "primary"),
-        ("Reject", "approval.reject", "12", "danger"),
-        ("Suggest change", "approval.suggest", "12", None),
-    )
-    built = card.build()
-    accounts = {3: {"slack": "U111"}, 7: {"slack": "U222"}}
-    mentions = tuple(Mention(m.member_id, m.name, accounts[m.member_id]) for m in built.mentions)
-    return Message(built.blocks, mentions, built.card_key)
-
-
-def test_golden_approval_card() -> None:
-    assert_golden("approval_card", render(approval_card()))
+async def test_golden_approval_card(rig: SlackRig) -> None:
+    """The real step-1 card of a material request, as posted in the project channel."""
+    for line in (*SETUP, REQUEST):
+        await rig.command(line)
+    step = await first_step(rig)
+    [card] = [p for p in card_posts(rig, step.id) if p.body["channel"] == "C111"]
+    assert_golden("approval_card", {"text": card.body["text"], "blocks": card.body["blocks"]})
 
 
 async def test_golden_board(rig: SlackRig) -> None:
