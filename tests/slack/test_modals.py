@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.i18n import catalog
 from commands.framework import Args, Family, Verb
 from commands.parsing.tokens import tokenize
+from storage.tables import Department, Issue, IssueDepartment
 from tests.slack.card_desk import use_families
 from tests.slack.conftest import SlackRig
 
@@ -248,3 +249,28 @@ async def test_an_invalid_window_is_shown_in_the_modal(rig: SlackRig) -> None:
         "errors": {"to": "The end date is before the start date."},
     }
     assert [c.method for c in rig.fake.calls if c.method.startswith("chat.")] == []
+
+
+async def test_the_issue_modal_reports_an_issue_in_chinese_too(rig: SlackRig) -> None:
+    for line in ("dept add 研发部", "dept add 运维部", 'project new "Apollo" depts:研发部,运维部'):
+        await rig.command(line)
+    await rig.command("问题 上报")
+    view = rig.fake.named("views.open")[0].body["view"]
+    assert view["title"]["text"] == "上报问题"
+    values = {
+        "title": text_input("移动端无法登录"),
+        "urgency": select("high"),
+        "depts": text_input("研发部, 运维部"),
+        "category": text_input("登录"),
+        "desc": text_input('报错 "500"，从 09:00 开始'),
+    }
+
+    status, _ = await rig.interact(submission(view, values))
+
+    assert status == 200
+    [issue] = await rig.rows(Issue)
+    assert (issue.title, issue.urgency, issue.category) == ("移动端无法登录", "high", "登录")
+    assert issue.description == '报错 "500"，从 09:00 开始'
+    assert {link.department_id for link in await rig.rows(IssueDepartment)} == {
+        d.id for d in await rig.rows(Department)
+    }
