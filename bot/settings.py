@@ -139,12 +139,23 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             raise ConfigError(f"Config file {path} is not valid TOML: {exc}") from exc
     settings = Settings()
     _fill(settings, data, env, "")
-    slack = data.get("slack", {})
-    if "locale" in slack or "CONCORD_SLACK_LOCALE" in env:
-        # ``[slack] locale`` is the Slack workspace's default language.
-        settings.locales["slack"] = settings.slack.locale
+    _slack_locale(settings, data, env)
     validate(settings)
     return settings
+
+
+def _slack_locale(settings: Settings, data: Mapping[str, Any], env: Mapping[str, str]) -> None:
+    """``[slack] locale`` is another spelling of ``[locales] slack`` (and the only one the
+    environment can set: ``CONCORD_SLACK_LOCALE``)."""
+    in_file = data.get("slack", {}).get("locale")
+    listed = data.get("locales", {}).get("slack")
+    if "CONCORD_SLACK_LOCALE" not in env and in_file is None:
+        return
+    if "CONCORD_SLACK_LOCALE" not in env and listed is not None and listed != in_file:
+        raise ConfigError(
+            f"Config keys 'slack.locale' ({in_file!r}) and 'locales.slack' ({listed!r}) disagree"
+        )
+    settings.locales["slack"] = settings.slack.locale
 
 
 def validate(settings: Settings) -> None:

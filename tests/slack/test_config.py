@@ -101,3 +101,18 @@ def test_the_manifest_declares_what_the_adapter_uses() -> None:
     scopes = {line[2:] for line in lines if line.startswith("- ") and " " not in line[2:]}
     needed = {"app_mentions:read", "chat:write", "commands", "im:history", "im:write", "users:read"}
     assert needed <= scopes
+
+
+def test_the_two_spellings_of_slacks_language_must_agree(tmp_path: Path) -> None:
+    both = TOML + '\n[locales]\nslack = "en"\n'
+    with pytest.raises(ConfigError, match="disagree"):
+        load_settings(write(tmp_path, both), {})
+    settings = load_settings(write(tmp_path, both), {"CONCORD_SLACK_LOCALE": "en"})
+    assert settings.platform_locale("slack") == "en"  # the environment wins
+
+
+def test_the_example_config_loads(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "config.example.toml"
+    settings = load_settings(example, {})
+    assert settings.platform_locale("slack") == "en"
+    assert not settings.slack.enabled
