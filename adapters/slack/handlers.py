@@ -39,6 +39,9 @@ class Handlers:
         self.client = client
         self.directory = directory
         self.tasks: set[asyncio.Task[None]] = set()
+        # Slack delivers requests concurrently; commands run one at a time (they are short
+        # transactions) so two of them never race for the same new row or item number.
+        self._commands = asyncio.Lock()
 
     # --- bolt listeners (bolt passes arguments by parameter name) ---
 
@@ -108,31 +111,36 @@ class Handlers:
         await self._run(inbound.from_event(event, names=names, bot_user_id=bot_user_id))
 
     async def _run(self, incoming: IncomingMessage, *, private: bool = False) -> None:
-        replies = await self.app.dispatcher.handle_message(incoming)
         origin = Origin(
             PLATFORM, incoming.chat_id, incoming.sender_id, incoming.is_direct, incoming.thread_id
         )
-        await self._answer(origin, replies, private=private)
+        async with self._commands:
+            replies = await self.app.dispatcher.handle_message(incoming)
+            await self._queue(origin, replies, private=private)
+        await self.app.deliver()
 
     async def _action(self, body: JSON) -> None:
         names = await self.directory.refresh([str(body["user"]["id"])])
         event = inbound.from_action(body, names=names)
         if event is None:
             return
-        replies = await self.app.dispatcher.handle_action(event)
         # Private answers appear where the card is; public ones go to the card's thread.
         card_thread = (body.get("container") or {}).get("thread_ts")
         here = Origin(PLATFORM, event.chat_id, event.sender_id, event.is_direct, card_thread)
         item = replace(here, thread_id=card_thread or event.message_id)
-        await self._answer(here, [r for r in replies if r.kind == "ephemeral"])
-        await self._answer(item, [r for r in replies if r.kind != "ephemeral"])
+        async with self._commands:
+            replies = await self.app.dispatcher.handle_action(event)
+            await self._queue(here, [r for r in replies if r.kind == "ephemeral"])
+            await self._queue(item, [r for r in replies if r.kind != "ephemeral"])
+        await self.app.deliver()
 
-    async def _answer(
+    async def _queue(
         self, origin: Origin, replies: Sequence[Outgoing], *, private: bool = False
     ) -> None:
+        """Put the immediate replies in the outbox; ``deliver`` then sends them together
+        with what the command queued itself (cards, notices, DMs)."""
         now = to_utc(self.app.clock.now())
         await queue_replies(self.app.sessions, origin, replies, now=now, private=private)
-        await self.app.deliver()  # also what the command queued (cards, notices, DMs)
 
     async def _open_form(
         self, body: JSON, form: modals.Form, locale: str, bot_user_id: str | None

@@ -8,6 +8,7 @@ Slack sent with the request.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import datetime
@@ -31,11 +32,18 @@ class Directory:
         self.clock = app.clock
         self._checked: dict[str, datetime] = {}
         self._names: dict[str, str] = {}
+        self._lock = asyncio.Lock()
 
     async def refresh(self, accounts: Iterable[str]) -> dict[str, str]:
         """Make sure each account is a member with a current profile; return known names."""
+        # One refresh at a time: two first messages of a new user must not both create them.
+        async with self._lock:
+            await self._refresh(list(dict.fromkeys(accounts)))
+        return dict(self._names)
+
+    async def _refresh(self, accounts: list[str]) -> None:
         now = to_utc(self.clock.now())
-        wanted = [a for a in dict.fromkeys(accounts) if not is_fresh(self._checked.get(a), now)]
+        wanted = [a for a in accounts if not is_fresh(self._checked.get(a), now)]
         if wanted:
             stored = await last_refreshed(self.sessions, platform=PLATFORM, accounts=wanted)
             fresh = {a: at for a, at in stored.items() if at is not None and is_fresh(at, now)}
@@ -44,7 +52,6 @@ class Directory:
             fetched = {a: p for a in stale if (p := await self.fetch(a)) is not None}
             await apply_profiles(self.sessions, platform=PLATFORM, profiles=fetched, now=now)
             self._checked.update(dict.fromkeys(fetched, now))
-        return dict(self._names)
 
     async def fetch(self, account: str) -> Profile | None:
         try:

@@ -3,12 +3,22 @@ AsyncApp, the real dispatcher and database, and the fake Slack Web API."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import time
 from urllib.parse import urlencode
 
-from storage.tables import Chat, Member, MemberIdentity, Outbox, ProcessedEvent, Project, Task
+from storage.tables import (
+    Chat,
+    Issue,
+    Member,
+    MemberIdentity,
+    Outbox,
+    ProcessedEvent,
+    Project,
+    Task,
+)
 from tests.conftest import START
 from tests.slack.conftest import SlackRig, fixture, slash_fields
 
@@ -156,3 +166,22 @@ async def test_a_slash_command_in_a_dm_is_answered_there(rig: SlackRig) -> None:
     assert reply.body["channel"] == "D0111"
     [row] = [r for r in await rig.rows(Outbox) if r.status == "sent"]
     assert row.is_direct
+
+
+async def test_a_retry_arriving_while_the_first_delivery_runs_is_dropped(rig: SlackRig) -> None:
+    rig.fake.bot_user_id = "W111"
+    event = mention_event('<@W111> project new "Apollo"')
+    first, retry = await asyncio.gather(rig.event(event), rig.event(event, retry=1))
+    assert (first, retry) == (200, 200)
+    assert [p.name for p in await rig.rows(Project)] == ["Apollo"]
+    assert len(rig.fake.named("chat.postMessage")) == 1
+
+
+async def test_two_first_commands_of_a_new_user_at_once_both_run(rig: SlackRig) -> None:
+    await rig.command('project new "Apollo"')
+    await asyncio.gather(
+        rig.command('issue report "One"', user="U333"),
+        rig.command('issue report "Two"', user="U333"),
+    )
+    assert sorted(i.title for i in await rig.rows(Issue)) == ["One", "Two"]
+    assert sorted(m.name for m in await rig.rows(Member)) == ["Alice Wang", "Carol Zhou"]
