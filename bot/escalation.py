@@ -26,7 +26,7 @@ from storage.tables import Department, Escalation, Issue, Member, Project, Resou
 
 LEVEL_HOURS = {1: 24, 2: 48}
 L3_WORKING_DAYS = 3
-PREFIX = {"task": "T", "issue": "I", "request": "R"}
+PREFIX = {"task": "T", "issue": "I", "request": "R", "charter": "P"}
 
 
 def subject_ref(subject_type: str, number: int) -> str:
@@ -182,8 +182,21 @@ def _next_working_moment(now: datetime, calendar: WorkCalendar, settings: Settin
     return calendar.add_working_time(local, 1).astimezone(now.tzinfo)
 
 
-def _subject_closed(subject: Task | Issue | ResourceRequest) -> bool:
+def _subject_closed(subject: store.Subject) -> bool:
+    if isinstance(subject, Project):
+        return subject.charter_status != "pending"
     return subject.status in ("done", "closed", "rejected", "withdrawn")
+
+
+def describe(subject: store.Subject | None) -> tuple[int, str]:
+    """(number, title) of an escalated item for the announcement."""
+    if isinstance(subject, Task | Issue):
+        return subject.number, subject.title
+    if isinstance(subject, ResourceRequest):
+        return subject.number, subject.description
+    if isinstance(subject, Project):
+        return subject.id or 0, subject.name
+    return 0, ""
 
 
 async def level_people(session: AsyncSession, escalation: Escalation) -> list[Member]:
@@ -220,8 +233,19 @@ async def _involved(session: AsyncSession, escalation: Escalation) -> list[int |
         ids = [subject.owner_id]
         department_id = subject.primary_department_id
     elif isinstance(subject, ResourceRequest):
-        ids = [await store.pending_approver(session, subject.id or 0), subject.requester_id]
+        ids = [
+            *await store.pending_approvers(
+                session, subject_type="request", subject_id=subject.id or 0
+            ),
+            subject.requester_id,
+        ]
         department_id = subject.owner_department_id
+    elif isinstance(subject, Project):
+        ids = list(
+            await store.pending_approvers(
+                session, subject_type="charter", subject_id=subject.id or 0
+            )
+        )
     if department_id is not None:
         department = await session.get(Department, department_id)
         ids.append(department.leader_id if department else None)
@@ -236,12 +260,7 @@ async def announce(
 ) -> bool:
     """Post the escalation at its current level into the project groups, once per key."""
     subject = await store.subject(session, escalation.subject_type, escalation.subject_id)
-    number = subject.number if subject is not None else 0
-    title = (
-        subject.title
-        if isinstance(subject, Task | Issue)
-        else (subject.description if subject is not None else "")
-    )
+    number, title = describe(subject)
     who = await level_people(session, escalation)
     key = f"escalation:{escalation.id}:L{escalation.level}"
     sent = False

@@ -66,7 +66,7 @@ async def list_open(ctx: Context, args: Args) -> None:
 
 async def _line(ctx: Context, escalation: Escalation) -> str:
     subject = await store.subject(ctx.session, escalation.subject_type, escalation.subject_id)
-    ref = ladder.subject_ref(escalation.subject_type, subject.number if subject else 0)
+    ref = ladder.subject_ref(escalation.subject_type, ladder.describe(subject)[0])
     status = ctx.t(f"escalation.status_{escalation.status}")
     due = common.fmt_when(ctx, escalation.next_level_at) if escalation.status == "open" else "—"
     return ctx.t(

@@ -9,13 +9,28 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import ApprovalStep, Escalation, Issue, RaciEntry, ResourceRequest, Task
+from storage.tables import (
+    ApprovalStep,
+    Escalation,
+    Issue,
+    Project,
+    RaciEntry,
+    ResourceRequest,
+    Task,
+)
 
-SUBJECTS: dict[str, type[Task] | type[Issue] | type[ResourceRequest]] = {
+SUBJECTS: dict[str, type[Task] | type[Issue] | type[ResourceRequest] | type[Project]] = {
+    "task": Task,
+    "issue": Issue,
+    "request": ResourceRequest,
+    "charter": Project,  # a charter sign-off waits on the project's department leaders
+}
+NUMBERED: dict[str, type[Task] | type[Issue] | type[ResourceRequest]] = {
     "task": Task,
     "issue": Issue,
     "request": ResourceRequest,
 }
+Subject = Task | Issue | ResourceRequest | Project
 
 
 async def open_for(
@@ -61,16 +76,14 @@ async def due(session: AsyncSession, *, now: datetime, limit: int = 500) -> Sequ
     return (await session.exec(query)).all()
 
 
-async def subject(
-    session: AsyncSession, subject_type: str, subject_id: int
-) -> Task | Issue | ResourceRequest | None:
+async def subject(session: AsyncSession, subject_type: str, subject_id: int) -> Subject | None:
     return await session.get(SUBJECTS[subject_type], subject_id)
 
 
 async def subject_by_number(
     session: AsyncSession, *, subject_type: str, project_id: int, number: int
 ) -> Task | Issue | ResourceRequest | None:
-    model = SUBJECTS[subject_type]
+    model = NUMBERED[subject_type]
     query = select(model).where(model.project_id == project_id, model.number == number)
     found = (await session.exec(query)).first()
     assert found is None or isinstance(found, Task | Issue | ResourceRequest)
@@ -84,14 +97,17 @@ async def responsible_members(session: AsyncSession, task_id: int) -> list[int]:
     return [m for m in (await session.exec(query)).all() if m is not None]
 
 
-async def pending_approver(session: AsyncSession, request_id: int) -> int | None:
+async def pending_approvers(
+    session: AsyncSession, *, subject_type: str, subject_id: int
+) -> list[int]:
+    """Who still has to decide: one approver for a request, every open leader for a charter."""
     query = (
         select(ApprovalStep.approver_id)
         .where(
-            ApprovalStep.subject_type == "request",
-            ApprovalStep.subject_id == request_id,
+            ApprovalStep.subject_type == subject_type,
+            ApprovalStep.subject_id == subject_id,
             ApprovalStep.status == "pending",
         )
         .order_by(col(ApprovalStep.position))
     )
-    return (await session.exec(query)).first()
+    return [i for i in (await session.exec(query)).all() if i is not None]

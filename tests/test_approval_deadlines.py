@@ -121,7 +121,7 @@ async def test_overdue_reminder_waits_for_quiet_hours_to_end(
     assert out.count("[to @bob] ⏰ Overdue approval") == 1
 
 
-async def test_overdue_charter_step_is_reminded_without_escalation(
+async def test_overdue_charter_step_is_reminded_and_escalated_once(
     console: ConsoleDriver, app: App, clock: ManualClock
 ) -> None:
     await setup(console, "zh-CN")
@@ -130,7 +130,8 @@ async def test_overdue_charter_step_is_reminded_without_escalation(
     out = await run_job(console)
     assert out.count("⏰ 审批逾期：P1 阿波罗 项目章程 自 11-23 09:00 起等待你审批") == 2
     assert "`项目 章程 同意`" in out
-    assert await _count(app, Escalation) == 0
+    assert "⬆ 升级 E1 · L1：P1 阿波罗" in out
+    assert await _count(app, Escalation) == 1
     assert await run_job(console) == ""
 
 

@@ -88,8 +88,7 @@ async def overdue_step(session: AsyncSession, ctx: JobContext, step_id: int) -> 
     if not await _notify_once(session, ctx, key=key, target=target, message=msg.build(), zone=zone):
         return
     _audit(ctx, session, step.project_id, "approval.overdue", "approval_step", step.id)
-    if step.subject_type == "request":
-        await _escalate(session, ctx, step, approver)
+    await _escalate(session, ctx, step, approver)
 
 
 async def _subject(session: AsyncSession, step: ApprovalStep, locale: str) -> tuple[str, str]:
@@ -136,7 +135,7 @@ async def _escalate(
         settings=ctx.settings,
         calendar=ctx.calendar,
         project_id=step.project_id,
-        subject_type="request",
+        subject_type=step.subject_type,
         subject_id=step.subject_id,
         reason=reason,
         now=ctx.now,
