@@ -24,8 +24,10 @@ async def test_concurrent_task_numbers(settings: Settings, clock: ManualClock) -
 
     try:
         await replicas[0].dispatcher.handle_message(say("pm", 'project new "Race"'))
-        jobs = [replicas[i % 2].dispatcher.handle_message(say("pm", f'task add "Job {i}"'))
-                for i in range(20)]
+        jobs = [
+            replicas[i % 2].dispatcher.handle_message(say("pm", f'task add "Job {i}"'))
+            for i in range(20)
+        ]
         replies = await asyncio.gather(*jobs)
         assert all("Added T" in r[0].message.plain_text() for r in replies)
         async with replicas[0].sessions() as session:
