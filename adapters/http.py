@@ -13,12 +13,23 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.main import App
+from bot.settings import Settings
 from storage import db
 
 logger = logging.getLogger("concord.http")
 APP_KEY = web.AppKey("concord", App)
 
 RouteInstaller = Callable[[web.Application, App], Awaitable[None]]
+
+
+def enabled_installers(settings: Settings) -> tuple[RouteInstaller, ...]:
+    """The route installers of the platform adapters switched on in the settings."""
+    installers: list[RouteInstaller] = []
+    if settings.slack.enabled:
+        from adapters import slack  # imported only when used: it loads slack_bolt
+
+        installers.append(slack.install)
+    return tuple(installers)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -91,11 +102,12 @@ class Server:
 
 
 async def start(
-    app: App, installers: tuple[RouteInstaller, ...] = (), *, port: int | None = None
+    app: App, installers: tuple[RouteInstaller, ...] | None = None, *, port: int | None = None
 ) -> Server:
-    """Start serving; ``port=0`` picks a free port (see ``Server.port``)."""
+    """Start serving (the adapters enabled in the settings unless ``installers`` are given);
+    ``port=0`` picks a free port (see ``Server.port``)."""
     web_app = make_web_app(app)
-    for install in installers:
+    for install in enabled_installers(app.settings) if installers is None else installers:
         await install(web_app, app)
     app.attach({})
     clock = start_clock(app)
@@ -108,7 +120,7 @@ async def start(
     return server
 
 
-async def serve_forever(app: App, installers: tuple[RouteInstaller, ...] = ()) -> None:
+async def serve_forever(app: App, installers: tuple[RouteInstaller, ...] | None = None) -> None:
     server = await start(app, installers)
     try:
         await asyncio.Event().wait()

@@ -147,6 +147,7 @@ class Deliverer:
             row.chat_external_id,
             is_direct=row.is_direct,
             member_id=row.member_id,
+            thread_id=row.thread_id,
             idempotency_key=f"outbox:{row.id}",
         )
         try:
