@@ -2,8 +2,8 @@
 
 Each message goes out in its own transaction that holds the chat's lane (``OutboxLane``; a
 row lock on PostgreSQL), so one worker at a time drains a chat, on any number of replicas,
-and the oldest pending message always goes first. Limits: the lane paces the chat for all
-replicas (``chat_interval_seconds``); a token bucket paces the app per process.
+and the oldest pending message always goes first. Limits are token buckets: the chat's lives
+on its lane (shared by all replicas), the app's in this process (``RateLimit``).
 
 Failures: a ``PlatformError`` with ``retry_after`` (HTTP 429 + Retry-After) waits exactly that
 long; other failures (5xx, timeouts, any adapter exception) back off exponentially; a
@@ -29,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock, to_aware_utc, to_utc
 from bot.messages import Message, Target
 from bot.platform import Platform, PlatformError
-from bot.ratelimit import AppLimits
+from bot.ratelimit import AppLimits, TokenBucket
 from bot.settings import DeliverySettings
 from storage import outbox, people
 from storage.db import SessionFactory, transaction
@@ -126,17 +126,26 @@ class Deliverer:
             row = await outbox.next_in_chat(session, platform=platform, chat_external_id=chat_id)
             if row is None or _after(row.next_attempt_at, now):
                 return False  # the head of the chat waits; later messages wait behind it
-            if not self.app_limits.take(platform, now):
+            bucket = self._chat_bucket(lane)
+            if not bucket.ready(now) or not self.app_limits.take(platform, now):
+                self._store(session, lane, bucket, now)
                 return False
+            bucket.take(now)
             await self._deliver(session, row)
-            self._pace(session, lane)
+            lane.last_sent_at = self._now()
+            self._store(session, lane, bucket, self._now())
             return True
 
-    def _pace(self, session: AsyncSession, lane: OutboxLane) -> None:
-        now = self._now()
-        interval = self.settings.limits(lane.platform).chat_interval_seconds
-        lane.last_sent_at = now
-        lane.next_send_at = now + timedelta(seconds=interval) if interval > 0 else None
+    def _chat_bucket(self, lane: OutboxLane) -> TokenBucket:
+        limit = self.settings.limits(lane.platform)
+        updated = to_aware_utc(lane.refilled_at) if lane.refilled_at else None
+        return TokenBucket(limit.chat_per_second, limit.chat_burst, lane.tokens, updated)
+
+    @staticmethod
+    def _store(session: AsyncSession, lane: OutboxLane, bucket: TokenBucket, now: datetime) -> None:
+        """Keep the chat's bucket on its lane, for whichever replica sends next."""
+        lane.next_send_at = bucket.next_token_at(now)
+        lane.tokens, lane.refilled_at = bucket.tokens, bucket.updated
         session.add(lane)
 
     async def _deliver(self, session: AsyncSession, row: Outbox) -> None:

@@ -1,14 +1,15 @@
-"""App-wide sending limits: one token bucket per platform, driven by the injected clock.
+"""Sending limits as token buckets, driven by the injected clock.
 
-Per-chat pacing is not here: it lives in the database (``OutboxLane.next_send_at``) so every
-replica sees it. The app bucket is per process; with N replicas configure 1/N of the limit.
+``AppLimits`` keeps one bucket per platform in this process (with N replicas configure 1/N of
+the app limit); the per-chat buckets live on the chat's ``OutboxLane`` row, so every replica
+shares them (``bot.delivery`` loads and stores them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.settings import DeliverySettings, RateLimit
 
@@ -19,38 +20,49 @@ class TokenBucket:
 
     rate: float
     burst: int
-    tokens: float = 0.0
+    tokens: float | None = None  # None: full
     updated: datetime | None = None
 
     def __post_init__(self) -> None:
-        self.tokens = float(max(self.burst, 1))
+        if self.tokens is None:
+            self.tokens = self.capacity
+
+    @property
+    def capacity(self) -> float:
+        return float(max(self.burst, 1))
 
     @property
     def unlimited(self) -> bool:
         return self.rate <= 0
 
-    def _refill(self, now: datetime) -> None:
+    def _level(self, now: datetime) -> float:
+        """Tokens at ``now`` (refilled since ``updated``), and remember that."""
+        tokens = self.capacity if self.tokens is None else self.tokens
         if self.updated is not None and now > self.updated:
             elapsed = (now - self.updated).total_seconds()
-            self.tokens = min(float(max(self.burst, 1)), self.tokens + elapsed * self.rate)
+            tokens = min(self.capacity, tokens + elapsed * self.rate)
         if self.updated is None or now > self.updated:
             self.updated = now
+        self.tokens = tokens
+        return tokens
+
+    def ready(self, now: datetime) -> bool:
+        return self.unlimited or self._level(now) >= 1.0
 
     def take(self, now: datetime) -> bool:
         """Spend one token if there is one at ``now``."""
-        if self.unlimited:
-            return True
-        self._refill(now)
-        if self.tokens < 1.0:
+        if not self.ready(now):
             return False
-        self.tokens -= 1.0
+        if not self.unlimited:
+            self.tokens = self._level(now) - 1.0
         return True
 
-    def seconds_until_token(self, now: datetime) -> float:
+    def next_token_at(self, now: datetime) -> datetime | None:
+        """When a token is there again; None if there is one now (or no limit)."""
         if self.unlimited:
-            return 0.0
-        self._refill(now)
-        return max(0.0, (1.0 - self.tokens) / self.rate)
+            return None
+        level = self._level(now)
+        return None if level >= 1.0 else now + timedelta(seconds=(1.0 - level) / self.rate)
 
 
 class AppLimits:

@@ -37,14 +37,14 @@ class ScheduleSettings:
 
 @dataclass
 class RateLimit:
-    """One platform's sending limits; 0 switches a limit off.
+    """One platform's sending limits, as token buckets (a rate and a burst); 0 = no limit.
 
-    ``chat_interval_seconds`` spaces messages in one chat (shared by all replicas);
-    ``app_per_second``/``app_burst`` is a token bucket for the whole app, per process: with N
-    replicas, give each 1/N of the platform's app limit.
+    ``chat_*`` limits one chat and is kept in the database, so every replica shares it;
+    ``app_*`` limits the whole app per process: with N replicas, give each 1/N of it.
     """
 
-    chat_interval_seconds: float = 1.0
+    chat_per_second: float = 1.0
+    chat_burst: int = 3
     app_per_second: float = 5.0
     app_burst: int = 10
 
@@ -59,14 +59,15 @@ class DeliverySettings:
     max_retry_after_seconds: float = 3600.0  # a longer Retry-After is capped to this
     give_up_after_minutes: int = 360  # a message failing this long is marked failed
     chats_per_pass: int = 50
-    # Slack chat.postMessage: ~1 msg/s per channel, bursts allowed, plus a workspace-wide
+    # Slack chat.postMessage: ~1 msg/s per channel, short bursts allowed, plus a workspace-wide
     # limit ("several hundred per minute"; the exact figure is unpublished).
-    slack: RateLimit = field(default_factory=lambda: RateLimit(1.0, 5.0, 10))
+    slack: RateLimit = field(default_factory=lambda: RateLimit(1.0, 3, 5.0, 10))
     # Feishu im/v1/messages: 5 QPS per group (shared by all bots), 1000/min and 50/s per app.
-    feishu: RateLimit = field(default_factory=lambda: RateLimit(0.2, 1000 / 60, 50))
-    # DingTalk: 20 QPS per app per API; robots 20 messages/min per group (then 10 min ban).
-    dingtalk: RateLimit = field(default_factory=lambda: RateLimit(3.0, 20.0, 20))
-    console: RateLimit = field(default_factory=lambda: RateLimit(0.0, 0.0, 0))
+    feishu: RateLimit = field(default_factory=lambda: RateLimit(5.0, 5, 1000 / 60, 50))
+    # DingTalk: 20 QPS per app per API; robots 20 messages/min per group (then a 10 min ban):
+    # a burst of 5 plus 15 a minute never exceeds 20 in any minute.
+    dingtalk: RateLimit = field(default_factory=lambda: RateLimit(0.25, 5, 20.0, 20))
+    console: RateLimit = field(default_factory=lambda: RateLimit(0.0, 0, 0.0, 0))
 
     def limits(self, platform: str) -> RateLimit:
         limit = getattr(self, platform, None)

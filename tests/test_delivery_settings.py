@@ -13,10 +13,11 @@ from bot.settings import RateLimit, load_settings
 
 def test_defaults_follow_the_platform_limits() -> None:
     delivery = load_settings(None, environ={}).delivery
-    assert delivery.limits("slack") == RateLimit(1.0, 5.0, 10)
-    assert delivery.limits("feishu").chat_interval_seconds == 0.2
-    assert delivery.limits("dingtalk").chat_interval_seconds == 3.0
-    assert delivery.limits("console") == RateLimit(0.0, 0.0, 0)
+    assert delivery.limits("slack") == RateLimit(1.0, 3, 5.0, 10)
+    assert delivery.limits("feishu").chat_per_second == 5.0
+    dingtalk = delivery.limits("dingtalk")
+    assert dingtalk.chat_burst + 60 * dingtalk.chat_per_second <= 20  # 20 per minute at most
+    assert delivery.limits("console") == RateLimit(0.0, 0, 0.0, 0)
     assert delivery.limits("unknown") == RateLimit()
 
 
@@ -26,11 +27,11 @@ def test_limits_from_the_file_and_the_environment(tmp_path: Path) -> None:
         "[delivery]\ngive_up_after_minutes = 30\n[delivery.feishu]\napp_per_second = 8\n",
         encoding="utf-8",
     )
-    env = {"CONCORD_DELIVERY_SLACK_CHAT_INTERVAL_SECONDS": "2.5"}
+    env = {"CONCORD_DELIVERY_SLACK_CHAT_PER_SECOND": "2.5"}
     delivery = load_settings(config, environ=env).delivery
     assert delivery.give_up_after_minutes == 30
     assert delivery.feishu.app_per_second == 8.0
-    assert delivery.slack.chat_interval_seconds == 2.5
+    assert delivery.slack.chat_per_second == 2.5
 
 
 def test_the_shipped_example_config_loads() -> None:

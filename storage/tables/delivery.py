@@ -64,12 +64,15 @@ class OutboxLane(SQLModel, table=True):
     """One chat's delivery lane.
 
     A worker drains a chat only while it holds this row's lock (PostgreSQL ``FOR UPDATE SKIP
-    LOCKED``), so each chat has one drainer at a time across replicas; ``next_send_at`` paces
-    the chat for every replica alike (the platform's per-chat rate limit).
+    LOCKED``), so each chat has one drainer at a time across replicas. The chat's rate limit
+    is a token bucket kept here (``tokens`` as of ``refilled_at``), so every replica sees it;
+    ``next_send_at`` says when the bucket has a token again (None: it has one now).
     """
 
     platform: str = Field(primary_key=True, max_length=20)
     chat_external_id: str = Field(primary_key=True, max_length=200)
+    tokens: float | None = None  # None: a full bucket
+    refilled_at: datetime | None = None
     next_send_at: datetime | None = None
     last_sent_at: datetime | None = None
 

@@ -20,7 +20,7 @@ from sqlmodel import select
 from adapters import slack
 from adapters.http import make_web_app
 from bot.main import App
-from bot.settings import Settings
+from bot.settings import RateLimit, Settings
 from storage.db import transaction
 from tests.slack.fake_slack import FakeSlack
 
@@ -63,6 +63,9 @@ def configure(settings: Settings, fake: FakeSlack, *, mode: str = "http") -> Non
     settings.slack.app_token = "xapp-1-test"
     settings.slack.mode = mode
     settings.slack.api_base_url = fake.base_url
+    # These tests post many messages into one channel at one frozen instant; Slack's pacing
+    # (1/s per channel, short bursts) is tested with the delivery worker (tests/test_delivery*).
+    settings.delivery.slack = RateLimit(0.0, 0, 0.0, 0)
 
 
 class SlackRig:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 22:56:21.733631
+Create Date: 2026-11-23 23:01:18.547710
 """
 from __future__ import annotations
 
@@ -50,6 +50,8 @@ def upgrade() -> None:
     op.create_table('outboxlane',
     sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('chat_external_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('tokens', sa.Float(), nullable=True),
+    sa.Column('refilled_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('next_send_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('last_sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('platform', 'chat_external_id', name=op.f('pk_outboxlane'))
