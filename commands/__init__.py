@@ -11,6 +11,7 @@ from commands import (
     escalations,
     help,
     issues,
+    meeting_lists,
     meetings,
     people,
     plans,
@@ -32,7 +33,9 @@ def all_families() -> tuple[Family, ...]:
         requests.family(),
         meetings.family(),
         plans.family(),
-        *board.families(my_sections=(issues.my_issues, approval_inbox.my_approvals)),
+        *board.families(
+            my_sections=(issues.my_issues, approval_inbox.my_approvals, meeting_lists.my_minutes)
+        ),
         *people.families(),
         escalations.family(),
         report.family(),

@@ -37,16 +37,11 @@ async def _recordable(ctx: Context, number: int, *states: str) -> Meeting:
 async def add_agenda(ctx: Context, number: int, args: Args) -> None:
     meeting = await _recordable(ctx, number, SCHEDULED)
     entry = agenda_from_tokens(args.positional)
-    entry.material = (
-        args.option("material")
-        or args.option("材料")
-        or args.option("link")
-        or (args.option("链接") or entry.material)
-    )
     if not entry.title:
         raise UsageError(
             "error.missing_argument", usage=args.usage, what=ctx.t("meeting.item_word")
         )
+    links = [args.option(key) for key in sorted(AGENDA_OPTIONS)]
     item = await meetings.add_agenda_item(
         ctx.session,
         AgendaItem(
@@ -54,7 +49,7 @@ async def add_agenda(ctx: Context, number: int, args: Args) -> None:
             position=0,
             title=entry.title,
             minutes=entry.minutes,
-            material=entry.material,
+            material=next((link for link in links if link), entry.material),
         ),
     )
     ctx.audit(
@@ -67,6 +62,10 @@ async def add_agenda(ctx: Context, number: int, args: Args) -> None:
         minutes=item.minutes,
         material=item.material,
     )
+    _agenda_reply(ctx, meeting, item)
+
+
+def _agenda_reply(ctx: Context, meeting: Meeting, item: AgendaItem) -> None:
     box = ctx.t("meeting.minutes_box", minutes=item.minutes) if item.minutes else ""
     msg = ctx.message().section(
         ctx.t(

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.errors import UsageError
-from bot.meeting_messages import card, span, state, weekday_name, when
+from bot.meeting_messages import card
 from bot.meetings import load, project_zone
-from commands import common, meeting_record
+from commands import common, meeting_lists, meeting_record
 from commands.framework import Args, Family, ItemVerb, Verb
 from commands.meeting_access import get_meeting
 from commands.meeting_parse import (
@@ -51,34 +51,12 @@ def fold_aliases(args: Args) -> Args:
 
 async def new(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
-    fold_aliases(args)
-    every = recurrence(args)
-    topic = args.option("topic") or args.option("title") or args.text()
-    if not topic:
-        raise UsageError(
-            "error.missing_argument", usage=args.usage, what=ctx.t("meeting.topic_word")
-        )
-    starts_at = start_time(ctx, args, every)
-    if starts_at <= ctx.now_utc():
-        raise UsageError("error.meeting_in_past", usage=args.usage, at=args.option("at") or "")
-    minutes = duration_minutes(args.option("duration") or "1h", usage="meeting.new")
-    members, departments = await participants(ctx, args)
-    recorder = await _recorder(ctx, args)
-    entries = agenda_entries("; ".join(t.text for t in args.options.get("agenda", [])))
     zone = await project_zone(ctx.session, ctx.settings, project.id or 0)
-    meeting = Meeting(
-        project_id=project.id or 0,
-        number=0,
-        topic=topic,
-        starts_at=starts_at,
-        duration_minutes=minutes,
-        organizer_id=ctx.actor_id,
-        recorder_id=recorder.id if recorder else ctx.actor_id,
-        every_weekday=starts_at.astimezone(zone).weekday() if every else None,
-        created_at=ctx.now_utc(),
-    )
+    meeting = await _meeting(ctx, fold_aliases(args), project.id or 0, zone)
+    members, departments = await participants(ctx, args)
+    entries = agenda_entries("; ".join(t.text for t in args.options.get("agenda", [])))
     await meetings.add_meeting(ctx.session, meeting)
-    if every is not None:
+    if meeting.every_weekday is not None:
         meeting.series_id = meeting.id  # the first occurrence names the series
     await _add_people(ctx, meeting, members, departments)
     for entry in entries:
@@ -94,8 +72,34 @@ async def new(ctx: Context, args: Args) -> None:
         )
     _audit_create(ctx, meeting, members, departments, len(entries))
     view = await load(ctx.session, ctx.settings, meeting)
-    lead = ctx.t("meeting.scheduled", ref=view.ref, topic=topic)
+    lead = ctx.t("meeting.scheduled", ref=view.ref, topic=meeting.topic)
     ctx.reply(card(view, ctx.locale, zone, ctx.now(), lead=lead))
+
+
+async def _meeting(ctx: Context, args: Args, project_id: int, zone: ZoneInfo) -> Meeting:
+    """The meeting a ``meeting new`` line describes (not stored yet)."""
+    every = recurrence(args)
+    topic = args.option("topic") or args.option("title") or args.text()
+    if not topic:
+        raise UsageError(
+            "error.missing_argument", usage=args.usage, what=ctx.t("meeting.topic_word")
+        )
+    starts_at = start_time(ctx, args, every)
+    if starts_at <= ctx.now_utc():
+        raise UsageError("error.meeting_in_past", usage=args.usage, at=args.option("at") or "")
+    recorder = await _recorder(ctx, args)
+    return Meeting(
+        project_id=project_id,
+        number=0,
+        topic=topic,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes(args.option("duration") or "1h", usage="meeting.new"),
+        organizer_id=ctx.actor_id,
+        recorder_id=recorder.id if recorder else ctx.actor_id,
+        # The series repeats on this weekday in the project's zone (see bot.meetings).
+        every_weekday=starts_at.astimezone(zone).weekday() if every else None,
+        created_at=ctx.now_utc(),
+    )
 
 
 async def _recorder(ctx: Context, args: Args) -> Member | None:
@@ -137,41 +141,6 @@ def _audit_create(
     )
 
 
-async def list_meetings(ctx: Context, args: Args) -> None:
-    project = common.require_project(ctx)
-    now, zone = ctx.now_utc(), await project_zone(ctx.session, ctx.settings, project.id or 0)
-    coming = await meetings.upcoming(ctx.session, project_id=project.id or 0, now=now)
-    owing = await meetings.awaiting_minutes(ctx.session, project_id=project.id or 0, now=now)
-    msg = ctx.message()
-    msg.header(ctx.t("meeting.list_header", ref=f"P{project.id}", name=project.name))
-    if not coming and not owing:
-        msg.section(ctx.t("meeting.list_empty"))
-    if coming:
-        lines = [ctx.t("meeting.upcoming_title", count=len(coming))]
-        msg.lines(lines + ["• " + _line(ctx, m, zone) for m in coming])
-    if owing:
-        lines = [ctx.t("meeting.owing_title", count=len(owing))]
-        msg.lines(lines + ["• " + _owing_line(ctx, m, zone) for m in owing])
-    ctx.reply(msg)
-
-
-def _line(ctx: Context, meeting: Meeting, zone: ZoneInfo) -> str:
-    parts = [f"M{meeting.number} {meeting.topic} — {span(ctx.locale, meeting, zone, ctx.now())}"]
-    if meeting.every_weekday is not None:
-        parts.append(ctx.t("meeting.weekly", day=weekday_name(ctx.locale, meeting.every_weekday)))
-    if meeting.starts_at <= ctx.now():
-        parts.append(state(ctx.locale, meeting, ctx.now()))
-    return " · ".join(parts)
-
-
-def _owing_line(ctx: Context, meeting: Meeting, zone: ZoneInfo) -> str:
-    now = ctx.now()
-    due = meeting.minutes_due_at or now
-    key = "meeting.minutes_late" if due <= now else "meeting.minutes_due_short"
-    text = ctx.t(key, due=when(ctx.locale, due, zone, now))
-    return f"M{meeting.number} {meeting.topic} — {when(ctx.locale, meeting.starts_at, zone, now)} · {text}"
-
-
 async def show(ctx: Context, number: int, args: Args) -> None:
     meeting = await get_meeting(ctx, number)
     zone = await project_zone(ctx.session, ctx.settings, meeting.project_id)
@@ -193,9 +162,9 @@ def family() -> Family:
                 "meeting.new",
                 NEW_OPTIONS,
             ),
-            Verb(("list", "ls", "upcoming", "列表"), list_meetings, "meeting.list"),
+            Verb(("list", "ls", "upcoming", "列表"), meeting_lists.list_meetings, "meeting.list"),
         ),
-        default=Verb(("list",), list_meetings, "meeting.list", takes_text=False),
+        default=Verb(("list",), meeting_lists.list_meetings, "meeting.list", takes_text=False),
         item_default=ItemVerb(("show",), show, "meeting.show"),
         item_verbs=(
             ItemVerb(("show", "查看", "详情"), show, "meeting.show"),

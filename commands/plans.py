@@ -7,7 +7,7 @@ an item's owner may also remove it. Items are numbered as ``plan`` lists them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
@@ -16,7 +16,7 @@ from bot.meetings import project_zone
 from bot.plans import details, next_due, schedule_text
 from commands import common
 from commands.framework import Args, Family, Verb
-from commands.recurrence import Every, parse_every
+from commands.recurrence import parse_every
 from storage import plans
 from storage.tables import PlanItem, Project
 
@@ -56,46 +56,29 @@ async def _check_keeper(ctx: Context, project: Project, item: PlanItem | None = 
         raise PermissionDenied("error.plan_permission", who=", ".join(names))
 
 
-def _recurrence(args: Args) -> Every:
+def _recurrence(args: Args) -> tuple[int | None, time]:
+    """``(weekday, time)``; weekday ``None`` = every working day."""
     text = args.option("every")
     if not text:
         raise UsageError("error.plan_needs_every", usage="plan.add")
     every = parse_every(text, usage="plan.add")
     if every.at is None or (every.weekday is None and not every.daily):
         raise UsageError("error.plan_needs_time", usage="plan.add", value=text)
-    return every
+    return every.weekday, every.at
 
 
 async def add(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
     await _check_keeper(ctx, project)
-    _fold(args)
-    what = args.option("what") or args.require_text(ctx.t("plan.what_word"))
-    every = _recurrence(args)
-    assert every.at is not None
-    owner_text = args.option("owner")
-    owner = await common.resolve_member(ctx, owner_text, usage="plan.add") if owner_text else None
-    item = PlanItem(
-        project_id=project.id or 0,
-        what=what,
-        who=args.option("who") or None,
-        channel=args.option("channel") or None,
-        weekday=every.weekday,
-        time=f"{every.at:%H:%M}",
-        owner_id=owner.id if owner else None,
-        output=args.option("output") or None,
-        note=args.option("note") or None,
-        created_at=ctx.now_utc(),
-    )
+    item = await _item(ctx, _fold(args), project.id or 0)
     zone = await project_zone(ctx.session, ctx.settings, project.id or 0)
     item.next_due_at = next_due(item, zone, ctx.calendar, after=ctx.now_utc())
     await plans.add_item(ctx.session, item)
-    position = len(await plans.plan_items(ctx.session, project.id or 0))
     ctx.audit(
         "plan.add",
         "plan_item",
         item.id,
-        what=what,
+        what=item.what,
         weekday=item.weekday,
         time=item.time,
         owner_id=item.owner_id,
@@ -105,15 +88,36 @@ async def add(ctx: Context, args: Args) -> None:
     msg.section(
         ctx.t(
             "plan.added",
-            n=position,
-            what=what,
+            n=len(await plans.plan_items(ctx.session, project.id or 0)),
+            what=item.what,
             when=schedule_text(ctx.locale, item),
             next=common.fmt_when(ctx, item.next_due_at, tz=zone),
             zone=zone.key,
         )
     )
+    owner = (await common.member_map(ctx, [item.owner_id])).get(item.owner_id or 0)
     msg.fields(details(ctx.locale, item, owner, msg))
     ctx.reply(msg)
+
+
+async def _item(ctx: Context, args: Args, project_id: int) -> PlanItem:
+    """The plan item a ``plan add`` line describes (not stored yet)."""
+    what = args.option("what") or args.require_text(ctx.t("plan.what_word"))
+    weekday, at = _recurrence(args)
+    owner_text = args.option("owner")
+    owner = await common.resolve_member(ctx, owner_text, usage="plan.add") if owner_text else None
+    return PlanItem(
+        project_id=project_id,
+        what=what,
+        who=args.option("who") or None,
+        channel=args.option("channel") or None,
+        weekday=weekday,
+        time=f"{at:%H:%M}",
+        owner_id=owner.id if owner else None,
+        output=args.option("output") or None,
+        note=args.option("note") or None,
+        created_at=ctx.now_utc(),
+    )
 
 
 async def show(ctx: Context, args: Args) -> None:

@@ -75,6 +75,18 @@ async def awaiting_minutes(
     return [m for m in rows if ends_at(m) <= now]
 
 
+async def minutes_owed_by(session: AsyncSession, *, member_id: int, now: datetime) -> list[Meeting]:
+    """Held meetings recorded by ``member_id`` whose minutes are not published, oldest first."""
+    query = select(Meeting).where(
+        Meeting.recorder_id == member_id,
+        Meeting.status == SCHEDULED,
+        col(Meeting.minutes_published_at).is_(None),
+        col(Meeting.starts_at) < now,
+    )
+    rows = (await session.exec(query.order_by(col(Meeting.starts_at)))).all()
+    return [m for m in rows if ends_at(m) <= now]
+
+
 # --- participants, agenda, decisions, action items ------------------------------------------
 
 

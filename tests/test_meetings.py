@@ -6,7 +6,7 @@ task history and the audit log asserted."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,8 +23,17 @@ from storage.tables import (
     Task,
     TaskEvent,
 )
+from tests.conftest import SHANGHAI
 from tests.console_driver import ConsoleDriver
-from tests.meeting_helpers import FRIDAY_1500, audit_actions, dm_messages, names, rows, run_script
+from tests.meeting_helpers import (
+    FRIDAY_1500,
+    SETUP,
+    audit_actions,
+    dm_messages,
+    names,
+    rows,
+    run_script,
+)
 
 SCRIPTS = Path(__file__).parent / "scripts"
 SCRIPT_FILE = {"en": "meeting_flow_en.txt", "zh-CN": "meeting_flow_zh.txt"}
@@ -175,3 +184,51 @@ async def test_every_change_is_audited(
     assert [d.get("meeting") for d in details if "title" in d and "meeting" in d] == ["M1", "M1"]
     assert details[-1]["actions"] == ["T1", "T2"]
     assert (details[-1]["groups"], details[-1]["people"], details[-1]["again"]) == (1, 3, False)
+
+
+@pytest.mark.parametrize(
+    ("when", "local"),
+    [
+        ('at:"12-05 15:00"', datetime(2026, 12, 5, 15, 0)),
+        ("at:fri 15:00", datetime(2026, 11, 27, 15, 0)),
+        ("at:明天 15:00", datetime(2026, 11, 24, 15, 0)),
+        ("时间:明天15:00", datetime(2026, 11, 24, 15, 0)),
+        ('at:"tomorrow 3pm"', datetime(2026, 11, 24, 15, 0)),
+        ("at:2026-12-01T09:30", datetime(2026, 12, 1, 9, 30)),
+        ("at:16:00", datetime(2026, 11, 23, 16, 0)),
+    ],
+)
+async def test_start_time_spellings(
+    console: ConsoleDriver, app: App, when: str, local: datetime
+) -> None:
+    await console.run(f'project new "Apollo"\nmeeting new "Sync" {when}')
+    (meeting,) = await rows(app, Meeting)
+    assert meeting.starts_at.astimezone(SHANGHAI).replace(tzinfo=None) == local
+
+
+async def test_times_are_read_in_the_speakers_zone_and_shown_in_the_groups(
+    console: ConsoleDriver, app: App
+) -> None:
+    await console.run(SETUP["en"])
+    out = await console.run(':as dan\nmeeting new "Pipeline review" at:"fri 09:00" every:fri')
+    assert "Time: Sat 11-28 01:00–02:00 (Asia/Shanghai)" in out
+    assert "Other time zones: Fri 11-27 09:00–10:00 America/Los_Angeles — @dan" in out
+    assert "Repeats: weekly on Sat" in out  # the series keeps the group's weekday
+    (meeting,) = await rows(app, Meeting)
+    assert meeting.every_weekday == 5
+
+
+async def test_my_lists_the_minutes_a_recorder_owes(
+    console: ConsoleDriver, app: App, clock: ManualClock
+) -> None:
+    await console.run(SETUP["en"] + 'meeting new "Launch review" at:"fri 15:00" recorder:@erin')
+    clock.set(FRIDAY_1500 + timedelta(minutes=59))
+    assert "Minutes you owe" not in await console.run(":as erin\nmy")  # still in progress
+    clock.set(FRIDAY_1500 + timedelta(hours=1))
+    out = await console.run("my")
+    assert (
+        "Minutes you owe (1)\n• M1 Launch review (P1 Apollo) — held Fri 11-27 15:00, "
+        "minutes due Sat 11-28 16:00: `meeting M1 minutes`"
+    ) in out
+    await console.run("meeting M1 minutes")
+    assert "Minutes you owe" not in await console.run("my")
