@@ -11,12 +11,23 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.main import App
+from bot.settings import Settings
 from storage import db
 
 logger = logging.getLogger("concord.http")
 APP_KEY = web.AppKey("concord", App)
 
 RouteInstaller = Callable[[web.Application, App], Awaitable[None]]
+
+
+def enabled_installers(settings: Settings) -> tuple[RouteInstaller, ...]:
+    """The route installers of the platform adapters switched on in the settings."""
+    installers: list[RouteInstaller] = []
+    if settings.slack.enabled:
+        from adapters import slack  # imported only when used: it loads slack_bolt
+
+        installers.append(slack.install)
+    return tuple(installers)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -45,9 +56,9 @@ async def delivery_loop(app: App, interval: float = 1.0) -> None:
         await asyncio.sleep(interval)
 
 
-async def serve_forever(app: App, installers: tuple[RouteInstaller, ...] = ()) -> None:
+async def serve_forever(app: App, installers: tuple[RouteInstaller, ...] | None = None) -> None:
     web_app = make_web_app(app)
-    for install in installers:
+    for install in enabled_installers(app.settings) if installers is None else installers:
         await install(web_app, app)
     app.attach({})
     clock = AsyncIOScheduler()

@@ -89,7 +89,11 @@ class Deliverer:
         adapter = self.platforms[row.platform]
         message = Message.from_json(row.payload)
         target = Target(
-            row.platform, row.chat_external_id, is_direct=row.is_direct, member_id=row.member_id
+            row.platform,
+            row.chat_external_id,
+            is_direct=row.is_direct,
+            member_id=row.member_id,
+            thread_id=row.thread_id,
         )
         try:
             message_id = await self._call(session, adapter, row, target, message)

@@ -57,4 +57,17 @@ task T7 start
 task T7 review
 :as dave
 task T5 start
+:as grace
+issue report "活动页在 iOS 上白屏" urgency:高 depts:研发部,市场部 category:兼容性 desc:"iOS 16 打开活动页白屏"
+:as carol
+issue I1 triage primary:研发部 support:市场部 owner:@frank eta:D+2
+:as frank
+issue I1 progress "已定位到 WebView 缓存问题，修复中"
+:as grace
+request new budget "618 投放预算" amount:20000 from:D+20 to:D+35 purpose:"618大促活动支持" return:"发票核销" dept:财务部
+:as carol
+request R1 approve
+:wait 1d
+:as bob
+issue report "登录偶发超时" urgency:中 depts:研发部,运维部 category:登录
 """

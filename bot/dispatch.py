@@ -242,6 +242,7 @@ async def queue(session: AsyncSession, ctx: Context, item: Outgoing, now: dateti
         is_direct=target.is_direct if target else ctx.chat.is_direct,
         member_id=item.member_id or (target.member_id if target else None),
         card_key=item.message.card_key,
+        thread_id=target.thread_id if target else None,
     )
 
 

@@ -22,6 +22,7 @@ from bot.settings import Settings
 from bot.workdays import WorkCalendar
 from storage import audit, people, projects
 from storage import escalations as store
+from storage.numbering import next_number
 from storage.tables import Department, Escalation, Issue, Member, Project, ResourceRequest, Task
 
 LEVEL_HOURS = {1: 24, 2: 48}
@@ -68,7 +69,7 @@ async def open_or_note(
         return existing, False
     escalation = Escalation(
         project_id=project_id,
-        number=await store.next_number(session, project_id),
+        number=await next_number(session, Escalation, project_id),
         subject_type=subject_type,
         subject_id=subject_id,
         reason=reason,

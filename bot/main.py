@@ -5,6 +5,7 @@ The only core module (with ``bot.cli``) allowed to import ``commands`` and ``ada
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,9 @@ class App:
     scheduler: Scheduler
     platforms: dict[str, Platform] = field(default_factory=dict)
     deliverer: Deliverer | None = None
+    # Adapters drain right after queueing a reply while the server's loop drains on a
+    # timer; one drain at a time keeps SQLite (no row locks) from sending a row twice.
+    _delivering: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     def attach(self, platforms: Mapping[str, Platform]) -> None:
         """Give the app the adapters it delivers through (after they are built)."""
@@ -48,7 +52,10 @@ class App:
         )
 
     async def deliver(self) -> int:
-        return await self.deliverer.drain() if self.deliverer else 0
+        if self.deliverer is None:
+            return 0
+        async with self._delivering:
+            return await self.deliverer.drain()
 
     async def close(self) -> None:
         await self.engine.dispose()

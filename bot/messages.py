@@ -1,8 +1,11 @@
 """The platform-neutral message model: what adapters turn events into and replies out of.
 
-Text is a tiny markup that every adapter translates: ``**bold**`` and inline mentions written
-``<@m:ID>`` where ID is a member id listed in ``Message.mentions``. Frozen dataclasses only;
-the core never reads a raw platform payload.
+Text is a tiny markup that every adapter translates: ``**bold**``, inline mentions written
+``<@m:ID>`` where ID is a member id listed in ``Message.mentions``, and instants written
+``<t:EPOCH:STYLE|fallback>`` (STYLE ``date``/``time``/``datetime``) that a platform able to
+show each reader their own time zone renders natively (Slack's ``<!date^…>``); everywhere
+else the fallback text, already formatted for the chat, is shown (``plain_text`` does this).
+Frozen dataclasses only; the core never reads a raw platform payload.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 MENTION_RE = re.compile(r"<@m:(\d+)>")
+WHEN_RE = re.compile(r"<t:(\d+):(date|time|datetime)\|([^>|]*)>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,7 @@ class Message:
         text = "\n".join(lines)
         names = {m.member_id: m.name for m in self.mentions}
         text = MENTION_RE.sub(lambda m: mention_prefix + names.get(int(m.group(1)), "?"), text)
+        text = WHEN_RE.sub(lambda m: m.group(3), text)
         return text.replace("**", "")
 
     def to_json(self) -> str:
@@ -153,6 +158,7 @@ class Target:
     is_direct: bool = False
     member_id: int | None = None
     name: str | None = None  # for display (console's ``[to …]``)
+    thread_id: str | None = None  # reply inside this thread of the chat, where supported
 
 
 Delivery = Literal["send", "update", "ephemeral"]

@@ -6,8 +6,10 @@ Words come from the locale catalogs (``ctx.t``); this module only arranges them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Literal
 
+from bot.clock import to_aware_utc
 from bot.messages import (
     Actions,
     Block,
@@ -20,6 +22,8 @@ from bot.messages import (
     Message,
     Section,
 )
+
+WhenStyle = Literal["date", "time", "datetime"]
 
 
 class MessageBuilder:
@@ -34,6 +38,13 @@ class MessageBuilder:
             return "—"
         self._mentions.setdefault(member_id, Mention(member_id, name or "?"))
         return f"<@m:{member_id}>"
+
+    @staticmethod
+    def when(instant: datetime, fallback: str, style: WhenStyle = "datetime") -> str:
+        """Markup for an instant: ``fallback`` is the text formatted for the chat's zone;
+        platforms that can show each reader their own zone (Slack) use the instant."""
+        clean = fallback.replace(">", "").replace("|", "/")
+        return f"<t:{int(to_aware_utc(instant).timestamp())}:{style}|{clean}>"
 
     def header(self, text: str) -> MessageBuilder:
         self._blocks.append(Header(text))

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
+from bot.i18n import normalize_locale
 
 PLATFORM_LOCALES = {"console": "en", "slack": "en", "feishu": "zh-CN", "dingtalk": "zh-CN"}
 
@@ -51,6 +52,8 @@ class ConsoleSettings:
 
 @dataclass
 class SlackSettings:
+    """``[slack]``: tokens, transport and the slash command (see adapters/slack/README.md)."""
+
     enabled: bool = False
     bot_token: str = ""
     signing_secret: str = ""
@@ -136,8 +139,23 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             raise ConfigError(f"Config file {path} is not valid TOML: {exc}") from exc
     settings = Settings()
     _fill(settings, data, env, "")
+    _slack_locale(settings, data, env)
     validate(settings)
     return settings
+
+
+def _slack_locale(settings: Settings, data: Mapping[str, Any], env: Mapping[str, str]) -> None:
+    """``[slack] locale`` is another spelling of ``[locales] slack`` (and the only one the
+    environment can set: ``CONCORD_SLACK_LOCALE``)."""
+    in_file = data.get("slack", {}).get("locale")
+    listed = data.get("locales", {}).get("slack")
+    if "CONCORD_SLACK_LOCALE" not in env and in_file is None:
+        return
+    if "CONCORD_SLACK_LOCALE" not in env and listed is not None and listed != in_file:
+        raise ConfigError(
+            f"Config keys 'slack.locale' ({in_file!r}) and 'locales.slack' ({listed!r}) disagree"
+        )
+    settings.locales["slack"] = settings.slack.locale
 
 
 def validate(settings: Settings) -> None:
@@ -149,3 +167,29 @@ def validate(settings: Settings) -> None:
         ) from exc
     if settings.slack.mode not in ("http", "socket"):
         raise ConfigError('Config key \'slack.mode\' must be "http" or "socket"')
+    _validate_slack(settings.slack)
+    for platform, locale in settings.locales.items():
+        normalized = normalize_locale(locale)
+        if normalized is None:
+            raise ConfigError(
+                f"Config key 'locales.{platform}' must be en or zh-CN, not {locale!r}"
+            )
+        settings.locales[platform] = normalized  # "zh", "中文" … → "zh-CN"
+
+
+def _validate_slack(slack: SlackSettings) -> None:
+    """An enabled Slack adapter must be able to start; say which key is missing."""
+    if not slack.enabled:
+        return
+    if not slack.bot_token:
+        raise ConfigError("Config key 'slack.bot_token' (the xoxb- bot token) is missing")
+    if slack.mode == "http" and not slack.signing_secret:
+        raise ConfigError("Config key 'slack.signing_secret' is missing (needed in HTTP mode)")
+    if slack.mode == "socket" and not slack.app_token.startswith("xapp-"):
+        raise ConfigError(
+            "Config key 'slack.app_token' must be an app-level token (xapp-…) in socket mode"
+        )
+    if not slack.command.startswith("/") or " " in slack.command:
+        raise ConfigError(
+            f"Config key 'slack.command' must look like /concord, not {slack.command!r}"
+        )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,11 +41,6 @@ async def open_for(
         Escalation.status == "open",
     )
     return (await session.exec(query)).first()
-
-
-async def next_number(session: AsyncSession, project_id: int) -> int:
-    query = select(func.max(Escalation.number)).where(Escalation.project_id == project_id)
-    return int((await session.exec(query)).one() or 0) + 1
 
 
 async def by_number(session: AsyncSession, *, project_id: int, number: int) -> Escalation | None:

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.numbering import next_number
 from storage.tables import Issue, IssueDepartment, IssueEntry, Project, ProjectRole
 
 OPEN_STATES = ("open", "triaged", "resolved")  # everything but closed
@@ -24,8 +25,7 @@ SUPPORT = "support"
 
 async def add_issue(session: AsyncSession, issue: Issue) -> Issue:
     """Insert ``issue`` with the next number of its project."""
-    query = select(func.max(Issue.number)).where(Issue.project_id == issue.project_id)
-    issue.number = int((await session.exec(query)).one() or 0) + 1
+    issue.number = await next_number(session, Issue, issue.project_id)
     session.add(issue)
     await session.flush()
     return issue

@@ -24,11 +24,13 @@ def enqueue(
     is_direct: bool = False,
     member_id: int | None = None,
     card_key: str | None = None,
+    thread_id: str | None = None,
 ) -> Outbox:
     row = Outbox(
         platform=platform,
         chat_external_id=chat_external_id,
         is_direct=is_direct,
+        thread_id=thread_id,
         member_id=member_id,
         kind=kind,
         card_key=card_key,

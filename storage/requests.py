@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.numbering import next_number
 from storage.tables import AuditLog, Department, ResourceRequest
 
 OPEN_STATUSES = ("pending", "suggested", "approved", "received", "returned")
@@ -17,10 +18,7 @@ HELD_STATUSES = ("approved", "received", "returned")
 
 
 async def add_request(session: AsyncSession, request: ResourceRequest) -> ResourceRequest:
-    query = select(func.max(ResourceRequest.number)).where(
-        ResourceRequest.project_id == request.project_id
-    )
-    request.number = int((await session.exec(query)).one() or 0) + 1
+    request.number = await next_number(session, ResourceRequest, request.project_id)
     session.add(request)
     await session.flush()
     return request

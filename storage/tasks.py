@@ -5,16 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.numbering import next_number
 from storage.tables import RaciEntry, Task, TaskDependency, TaskEvent
-
-
-async def next_number(session: AsyncSession, model: type[Task], project_id: int) -> int:
-    query = select(func.max(model.number)).where(model.project_id == project_id)
-    return int((await session.exec(query)).one() or 0) + 1
 
 
 async def add_task(session: AsyncSession, task: Task) -> Task:

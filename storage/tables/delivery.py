@@ -36,6 +36,7 @@ class Outbox(SQLModel, table=True):
     platform: str = Field(max_length=20)
     chat_external_id: str = Field(max_length=200)  # a group, or the member id for a DM
     is_direct: bool = False
+    thread_id: str | None = Field(default=None, max_length=200)  # a thread of the chat
     member_id: int | None = Field(default=None, foreign_key="member.id")  # DM / ephemeral target
     kind: str = Field(default="send", max_length=10)  # send / update / ephemeral
     card_key: str | None = Field(default=None, max_length=100)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 21:43:11.659381
+Create Date: 2026-11-23 22:16:44.786494
 """
 from __future__ import annotations
 
@@ -92,6 +92,7 @@ def upgrade() -> None:
     sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('chat_external_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('is_direct', sa.Boolean(), nullable=False),
+    sa.Column('thread_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('member_id', sa.Integer(), nullable=True),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('card_key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
