@@ -153,6 +153,7 @@ async def ensure_next(
     """
     if meeting.every_weekday is None or meeting.id is None:
         return None, False
+    await meetings.lock(session, meeting.id)
     existing = await meetings.successor(session, meeting)
     if existing is not None:
         return existing, False

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.numbering import next_number
 from storage.tables import AgendaItem, Decision, Meeting, MeetingParticipant, Task
 
 AGENDA_LEAD = timedelta(days=3)  # the agenda goes out 3 days before (domain §4)
@@ -31,8 +32,7 @@ def set_due_times(meeting: Meeting) -> None:
 
 async def add_meeting(session: AsyncSession, meeting: Meeting) -> Meeting:
     """Number ``meeting`` within its project (M1, M2 …), store it and its due times."""
-    query = select(func.max(Meeting.number)).where(Meeting.project_id == meeting.project_id)
-    meeting.number = int((await session.exec(query)).one() or 0) + 1
+    meeting.number = await next_number(session, Meeting, meeting.project_id)
     set_due_times(meeting)
     session.add(meeting)
     await session.flush()
@@ -203,6 +203,12 @@ async def ended_recurring(session: AsyncSession, *, now: datetime) -> list[Meeti
 def series_of(meeting: Meeting) -> int:
     assert meeting.id is not None
     return meeting.series_id or meeting.id
+
+
+async def lock(session: AsyncSession, meeting_id: int) -> None:
+    """Hold ``meeting``'s row until the transaction ends (``FOR UPDATE`` on PostgreSQL), so that
+    two writers continuing one series take turns and the second sees the first's successor."""
+    await session.exec(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update())
 
 
 async def successor(session: AsyncSession, meeting: Meeting) -> Meeting | None:

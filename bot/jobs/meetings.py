@@ -45,7 +45,8 @@ async def run(ctx: JobContext) -> None:
         for meeting_id in due:
             try:
                 async with transaction(ctx.sessions) as session:
-                    meeting = await session.get(Meeting, meeting_id)
+                    # Locked, so a replica running the same step waits and then sees it done.
+                    meeting = await session.get(Meeting, meeting_id, with_for_update=True)
                     if meeting is not None:
                         await step(session, ctx, meeting)
             except Exception:

@@ -35,7 +35,7 @@ async def run(ctx: JobContext) -> None:
 
 
 async def post_item(session: AsyncSession, ctx: JobContext, item_id: int) -> None:
-    item = await session.get(PlanItem, item_id)
+    item = await session.get(PlanItem, item_id, with_for_update=True)
     if item is None or item.next_due_at is None or item.next_due_at > ctx.now:
         return  # removed, or another replica advanced it first
     zone = await project_zone(session, ctx.settings, item.project_id)
