@@ -18,6 +18,8 @@ from bot.delivery import Deliverer
 from bot.dispatch import Dispatcher
 from bot.jobs import approvals as approval_jobs
 from bot.jobs import issues as issue_jobs
+from bot.jobs import meetings as meeting_jobs
+from bot.jobs import plans as plan_jobs
 from bot.platform import Platform
 from bot.scheduler import Job, Scheduler
 from bot.settings import Settings
@@ -63,7 +65,7 @@ class App:
 
 def scheduled_jobs() -> Sequence[Job]:
     """The proactive jobs, in the order a tick runs them."""
-    return (issue_jobs.run, approval_jobs.run)
+    return (issue_jobs.run, approval_jobs.run, meeting_jobs.run, plan_jobs.run)
 
 
 async def build_app(settings: Settings, clock: Clock, *, migrate: bool | None = None) -> App:
