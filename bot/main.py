@@ -16,7 +16,7 @@ import commands
 from bot.clock import Clock
 from bot.delivery import Deliverer
 from bot.dispatch import Dispatcher
-from bot.jobs import approvals, daily, digest, escalations, issues, tasks
+from bot.jobs import approvals, daily, digest, escalations, issues, meetings, plans, tasks
 from bot.platform import Platform
 from bot.scheduler import Job, Scheduler
 from bot.settings import Settings
@@ -62,7 +62,16 @@ class App:
 
 def scheduled_jobs() -> Sequence[Job]:
     """The proactive jobs, in the order a tick runs them."""
-    return (tasks.run, issues.run, approvals.run, escalations.run, digest.run, daily.run)
+    return (
+        tasks.run,
+        issues.run,
+        approvals.run,
+        meetings.run,
+        plans.run,
+        escalations.run,
+        digest.run,
+        daily.run,
+    )
 
 
 async def build_app(settings: Settings, clock: Clock, *, migrate: bool | None = None) -> App:

@@ -12,7 +12,10 @@ from commands import (
     escalations,
     help,
     issues,
+    meeting_lists,
+    meetings,
     people,
+    plans,
     projects,
     report,
     requests,
@@ -29,7 +32,11 @@ def all_families() -> tuple[Family, ...]:
         tasks.family(),
         issues.family(),
         requests.family(),
-        *board.families(my_sections=(issues.my_issues, approval_inbox.my_approvals)),
+        meetings.family(),
+        plans.family(),
+        *board.families(
+            my_sections=(issues.my_issues, approval_inbox.my_approvals, meeting_lists.my_minutes)
+        ),
         *people.families(),
         escalations.family(),
         report.family(),

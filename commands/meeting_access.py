@@ -1,0 +1,45 @@
+"""Finding a meeting by number, and who may record it: its organizer, its recorder, or a PM
+(anyone in the project group may schedule one)."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import Conflict, NotFound, PermissionDenied
+from bot.meeting_messages import state
+from commands import common
+from storage import meetings
+from storage.tables import Meeting
+
+
+async def get_meeting(ctx: Context, number: int) -> Meeting:
+    project = common.require_project(ctx)
+    meeting = await meetings.meeting_by_number(
+        ctx.session, project_id=project.id or 0, number=number
+    )
+    if meeting is None:
+        raise NotFound("error.unknown_meeting", ref=f"M{number}")
+    return meeting
+
+
+async def check_recorder(ctx: Context, meeting: Meeting) -> None:
+    """Raise ``PermissionDenied`` unless the actor organizes, records, or is a PM."""
+    allowed = await common.pm_ids(ctx, common.require_project(ctx))
+    allowed |= {i for i in (meeting.organizer_id, meeting.recorder_id) if i is not None}
+    if ctx.actor_id in allowed:
+        return
+    names = sorted("@" + m.name for m in (await common.member_map(ctx, allowed)).values())
+    raise PermissionDenied(
+        "error.meeting_permission", ref=f"M{meeting.number}", who=", ".join(names)
+    )
+
+
+def check_state(ctx: Context, meeting: Meeting, allowed: tuple[str, ...]) -> None:
+    """Raise ``Conflict`` when the meeting's status is not one of ``allowed``."""
+    if meeting.status in allowed:
+        return
+    raise Conflict(
+        "error.meeting_state",
+        ref=f"M{meeting.number}",
+        topic=meeting.topic,
+        state=state(ctx.locale, meeting, ctx.now()),
+    )
