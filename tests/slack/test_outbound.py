@@ -91,6 +91,22 @@ async def test_golden_board(rig: SlackRig) -> None:
     assert_golden("board", {"text": board.body["text"], "blocks": board.body["blocks"]})
 
 
+async def test_golden_digest(rig: SlackRig) -> None:
+    await rig.command('project new "Apollo" depts:研发部,市场部')
+    await rig.command('phase add "需求调研" milestone:2026-12-01')
+    await rig.command('task add "Write the spec" phase:需求调研 owner:<@U222|bob> due:D+2')
+    await rig.command('task add "Book the venue" owner:<@U333|carol> dept:市场部 due:2026-11-20')
+    await rig.command('task add "Design review" owner:<@U111|alice>')
+    await rig.command('task T3 block "waiting for the mock-ups"')
+    await rig.command("task T1 start")
+    await rig.command("task T1 done")
+    await rig.command('issue report "Login fails on Android" urgency:high')
+    before = len(rig.fake.named("chat.postMessage"))
+    await rig.command("digest")
+    [digest] = rig.fake.named("chat.postMessage")[before:]
+    assert_golden("digest", {"text": digest.body["text"], "blocks": digest.body["blocks"]})
+
+
 def test_instants_show_in_each_readers_time_zone() -> None:
     from datetime import UTC, datetime
 
