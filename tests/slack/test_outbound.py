@@ -77,7 +77,8 @@ async def test_golden_approval_card(rig: SlackRig) -> None:
     assert_golden("approval_card", {"text": card.body["text"], "blocks": card.body["blocks"]})
 
 
-async def test_golden_board(rig: SlackRig) -> None:
+async def apollo_board(rig: SlackRig) -> None:
+    """A small project with a phase, an overdue task, a blocked one and one started."""
     await rig.command('project new "Apollo" depts:研发部,市场部')
     await rig.command('phase add "需求调研" milestone:2026-12-01')
     await rig.command('task add "Write the spec" phase:需求调研 owner:<@U222|bob> due:D+2')
@@ -85,6 +86,10 @@ async def test_golden_board(rig: SlackRig) -> None:
     await rig.command('task add "Design review" owner:<@U111|alice>')
     await rig.command('task T3 block "waiting for the mock-ups"')
     await rig.command("task T1 start")
+
+
+async def test_golden_board(rig: SlackRig) -> None:
+    await apollo_board(rig)
     before = len(rig.fake.named("chat.postMessage"))
     await rig.command("board")
     [board] = rig.fake.named("chat.postMessage")[before:]
@@ -92,13 +97,7 @@ async def test_golden_board(rig: SlackRig) -> None:
 
 
 async def test_golden_digest(rig: SlackRig) -> None:
-    await rig.command('project new "Apollo" depts:研发部,市场部')
-    await rig.command('phase add "需求调研" milestone:2026-12-01')
-    await rig.command('task add "Write the spec" phase:需求调研 owner:<@U222|bob> due:D+2')
-    await rig.command('task add "Book the venue" owner:<@U333|carol> dept:市场部 due:2026-11-20')
-    await rig.command('task add "Design review" owner:<@U111|alice>')
-    await rig.command('task T3 block "waiting for the mock-ups"')
-    await rig.command("task T1 start")
+    await apollo_board(rig)
     await rig.command("task T1 done")
     await rig.command('issue report "Login fails on Android" urgency:high')
     before = len(rig.fake.named("chat.postMessage"))
