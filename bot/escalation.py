@@ -81,15 +81,12 @@ async def open_or_note(
     )
     session.add(escalation)
     await session.flush()
-    audit.record(
+    _audit(
         session,
-        at=now,
-        actor_id=opened_by,
-        platform=None,
-        project_id=project_id,
-        action="escalation.open",
-        entity="escalation",
-        entity_id=escalation.id,
+        escalation,
+        "escalation.open",
+        now=now,
+        by=opened_by,
         subject=f"{subject_type}:{subject_id}",
         reason=reason,
     )
@@ -113,16 +110,28 @@ async def resolve(
     escalation.status, escalation.resolved_at, escalation.resolved_by = "resolved", now, by
     escalation.next_level_at = None
     session.add(escalation)
+    _audit(session, escalation, "escalation.resolve", now=now, by=by, level=escalation.level)
+
+
+def _audit(
+    session: AsyncSession,
+    escalation: Escalation,
+    action: str,
+    *,
+    now: datetime,
+    by: int | None,
+    **detail: object,
+) -> None:
     audit.record(
         session,
         at=now,
         actor_id=by,
         platform=None,
         project_id=escalation.project_id,
-        action="escalation.resolve",
+        action=action,
         entity="escalation",
         entity_id=escalation.id,
-        level=escalation.level,
+        **detail,
     )
 
 
@@ -142,16 +151,8 @@ async def advance_due(
             continue
         if escalation.level < 3:
             _climb(escalation, now, calendar=calendar, settings=settings)
-            audit.record(
-                session,
-                at=now,
-                actor_id=None,
-                platform=None,
-                project_id=escalation.project_id,
-                action="escalation.level",
-                entity="escalation",
-                entity_id=escalation.id,
-                level=escalation.level,
+            _audit(
+                session, escalation, "escalation.level", now=now, by=None, level=escalation.level
             )
         else:
             escalation.last_reminded_at = now
