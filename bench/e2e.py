@@ -422,7 +422,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="concord-e2e-"))
     started = time.perf_counter()
-    figures = asyncio.run(run(args, workdir))
+    try:
+        figures = asyncio.run(run(args, workdir))
+    except KeyboardInterrupt:  # the servers are already stopped by then
+        return 130
     report(figures)
     figures["total_s"] = time.perf_counter() - started
     path = args.json or workdir / "e2e.json"
