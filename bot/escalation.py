@@ -3,7 +3,8 @@
 L1: the people involved and their department leader, 24 h. L2: the project owner/PM (and
 coordinator), 48 h. L3: the sponsor, 3 working days, then one reminder per working day.
 One item has at most one open escalation: a second trigger adds a note. Announcements go to
-the project groups through ``send_once`` so restarts and replicas never repeat one.
+the project groups through ``bot.notify.to_groups`` so restarts and replicas never repeat
+one.
 """
 
 from __future__ import annotations

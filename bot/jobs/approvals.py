@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import escalation, targets
+from bot import targets
 from bot.clock import to_aware_utc
 from bot.i18n import t
 from bot.jobs import support
@@ -26,7 +26,7 @@ from bot.messages import Message
 from bot.notify import NoticeKey, Render, to_person
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
-from storage import approvals, audit, outbox, projects
+from storage import approvals, outbox, projects
 from storage import requests as store
 from storage.tables import ApprovalStep, Member, Project, ResourceRequest
 
@@ -90,7 +90,14 @@ async def overdue_step(session: AsyncSession, ctx: JobContext, step_id: int) -> 
 
     if not await _remind_once(session, ctx, approver, f"approval:{step.id}:overdue", render):
         return
-    _audit(ctx, session, step.project_id, "approval.overdue", "approval_step", step.id)
+    support.audit(
+        ctx,
+        session,
+        project_id=step.project_id,
+        action="approval.overdue",
+        entity="approval_step",
+        entity_id=step.id,
+    )
     await _escalate(session, ctx, step, approver)
 
 
@@ -125,24 +132,22 @@ async def _subject(session: AsyncSession, step: ApprovalStep) -> Callable[[str],
 async def _escalate(
     session: AsyncSession, ctx: JobContext, step: ApprovalStep, approver: Member
 ) -> None:
-    locale, zone = await targets.project_voice(session, ctx.settings, step.project_id)
-    reason = t(
-        locale,
-        "approval.reminder.escalation",
-        position=step.position,
-        who="@" + approver.name,
-        due=_when(step.due_at, zone),
-    )
-    await escalation.open_or_note(
+    def reason(locale: str, zone: ZoneInfo) -> str:
+        return t(
+            locale,
+            "approval.reminder.escalation",
+            position=step.position,
+            who="@" + approver.name,
+            due=_when(step.due_at, zone),
+        )
+
+    await support.escalate(
         session,
-        settings=ctx.settings,
-        calendar=ctx.calendar,
+        ctx,
         project_id=step.project_id,
         subject_type=step.subject_type,
         subject_id=step.subject_id,
         reason=reason,
-        now=ctx.now,
-        opened_by=None,
     )
 
 
@@ -165,7 +170,14 @@ async def overdue_return(session: AsyncSession, ctx: JobContext, request_id: int
         return
     request.return_reminded_at = ctx.now
     session.add(request)
-    _audit(ctx, session, request.project_id, "request.return_reminder", "request", request.id)
+    support.audit(
+        ctx,
+        session,
+        project_id=request.project_id,
+        action="request.return_reminder",
+        entity="request",
+        entity_id=request.id,
+    )
 
 
 def _return_message(
@@ -186,23 +198,3 @@ def _return_message(
         )
     )
     return msg.build()
-
-
-def _audit(
-    ctx: JobContext,
-    session: AsyncSession,
-    project_id: int,
-    action: str,
-    entity: str,
-    entity_id: int | None,
-) -> None:
-    audit.record(
-        session,
-        at=ctx.now,
-        actor_id=None,
-        platform=None,
-        project_id=project_id,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-    )

@@ -2,7 +2,7 @@
 (green channel, high urgency: 2 h). For every newly missed SLA the job, once per issue and SLA:
 
 - posts an alert into the project groups @-mentioning the coordinator, the owner and the PMs
-  (``send_once`` key ``issue:{id}:sla:{triage|plan}:{chat id}``; group quiet hours respected);
+  (key ``issue:{id}:sla:{triage|plan}:{chat id}``; each group's quiet hours waited out);
 - sets the issue's ``triage_breached`` / ``plan_breached`` flag and adds a timeline entry;
 - opens an escalation (or notes it on the open one) through ``bot.escalation``;
 - writes the audit log.
@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import escalation, targets
 from bot.clock import to_aware_utc
 from bot.i18n import t
 from bot.jobs import support
@@ -27,7 +26,7 @@ from bot.messages import Message
 from bot.notify import NoticeKey, to_groups
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
-from storage import audit, issues, people, projects
+from storage import issues, people, projects
 from storage.tables import Issue, Project
 
 Finder = Callable[..., Awaitable[Sequence[Issue]]]
@@ -65,30 +64,29 @@ async def breach(session: AsyncSession, ctx: JobContext, issue_id: int, kind: st
         return
     raw_due = issue.triage_due_at if kind == "triage" else issue.plan_due_at
     due = to_aware_utc(raw_due or ctx.now)
-    _flag(session, issue, kind, due, ctx.now)
+    _flag(session, ctx, issue, kind, due)
     await _alert(session, ctx, project, issue, kind, due)
-    locale, zone = await targets.project_voice(session, ctx.settings, project.id or 0)
-    reason = t(
-        locale,
-        f"issue.sla_reason_{kind}",
-        ref=f"I{issue.number}",
-        title=issue.title,
-        due=f"{due.astimezone(zone):%m-%d %H:%M}",
-    )
-    await escalation.open_or_note(
+
+    def reason(locale: str, zone: ZoneInfo) -> str:
+        return t(
+            locale,
+            f"issue.sla_reason_{kind}",
+            ref=f"I{issue.number}",
+            title=issue.title,
+            due=f"{due.astimezone(zone):%m-%d %H:%M}",
+        )
+
+    await support.escalate(
         session,
-        settings=ctx.settings,
-        calendar=ctx.calendar,
+        ctx,
         project_id=project.id or 0,
         subject_type="issue",
         subject_id=issue_id,
         reason=reason,
-        now=ctx.now,
-        opened_by=None,
     )
 
 
-def _flag(session: AsyncSession, issue: Issue, kind: str, due: datetime, now: datetime) -> None:
+def _flag(session: AsyncSession, ctx: JobContext, issue: Issue, kind: str, due: datetime) -> None:
     if kind == "triage":
         issue.triage_breached = True
     else:
@@ -100,13 +98,11 @@ def _flag(session: AsyncSession, issue: Issue, kind: str, due: datetime, now: da
         author_id=None,
         kind="breach",
         text=json.dumps({"sla": kind, "due": due.isoformat()}),
-        at=now,
+        at=ctx.now,
     )
-    audit.record(
+    support.audit(
+        ctx,
         session,
-        at=now,
-        actor_id=None,
-        platform=None,
         project_id=issue.project_id,
         action="issue.sla_breach",
         entity="issue",

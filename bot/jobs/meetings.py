@@ -31,7 +31,7 @@ from bot.messages import Message
 from bot.notify import NoticeKey, Render, to_groups, to_person
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
-from storage import audit, meetings
+from storage import meetings
 from storage.tables import Meeting, Member
 
 Finder = Callable[..., Awaitable[Sequence[Meeting]]]
@@ -57,11 +57,9 @@ async def run(ctx: JobContext) -> None:
 def _audit(
     ctx: JobContext, session: AsyncSession, meeting: Meeting, action: str, **detail: object
 ) -> None:
-    audit.record(
+    support.audit(
+        ctx,
         session,
-        at=ctx.now,
-        actor_id=None,
-        platform=None,
         project_id=meeting.project_id,
         action=action,
         entity="meeting",
@@ -152,11 +150,9 @@ async def continue_series(session: AsyncSession, ctx: JobContext, meeting: Meeti
 
 
 def _audit_next(ctx: JobContext, session: AsyncSession, meeting: Meeting, nxt: Meeting) -> None:
-    audit.record(
+    support.audit(
+        ctx,
         session,
-        at=ctx.now,
-        actor_id=None,
-        platform=None,
         project_id=nxt.project_id,
         action="meeting.create",
         entity="meeting",

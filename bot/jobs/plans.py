@@ -18,7 +18,7 @@ from bot.messages import Message
 from bot.notify import NoticeKey, to_groups
 from bot.plans import next_due, post
 from bot.scheduler import JobContext
-from storage import audit, plans
+from storage import plans
 from storage.tables import Member, PlanItem
 
 
@@ -55,11 +55,9 @@ async def post_item(session: AsyncSession, ctx: JobContext, item_id: int) -> Non
     due_at = item.next_due_at
     item.next_due_at = next_due(item, zone, ctx.calendar, after=max(ctx.now, due_at))
     session.add(item)
-    audit.record(
+    support.audit(
+        ctx,
         session,
-        at=ctx.now,
-        actor_id=None,
-        platform=None,
         project_id=item.project_id,
         action="plan.post",
         entity="plan_item",

@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import escalation, targets
 from bot.clock import to_aware_utc
 from bot.scheduler import JobContext
 from bot.workdays import WorkCalendar
+from storage import audit as audit_log
 from storage.db import transaction
 
 logger = logging.getLogger("concord.jobs")
@@ -49,6 +51,55 @@ async def each_due(
     async with transaction(ctx.sessions) as session:
         items = list(await scan(session))
     await each_item(ctx, label, items, work)
+
+
+def audit(
+    ctx: JobContext,
+    session: AsyncSession,
+    *,
+    project_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    **detail: object,
+) -> None:
+    """An audit row for what a job did: at the tick's time, with no actor (the scheduler)."""
+    audit_log.record(
+        session,
+        at=ctx.now,
+        actor_id=None,
+        platform=None,
+        project_id=project_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        **detail,
+    )
+
+
+async def escalate(
+    session: AsyncSession,
+    ctx: JobContext,
+    *,
+    project_id: int,
+    subject_type: str,
+    subject_id: int,
+    reason: Callable[[str, ZoneInfo], str],
+) -> None:
+    """Open the item's escalation (or note on the open one); ``reason`` is worded in the
+    project's own language and zone (``targets.project_voice``), as it is kept on the row."""
+    locale, zone = await targets.project_voice(session, ctx.settings, project_id)
+    await escalation.open_or_note(
+        session,
+        settings=ctx.settings,
+        calendar=ctx.calendar,
+        project_id=project_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        reason=reason(locale, zone),
+        now=ctx.now,
+        opened_by=None,
+    )
 
 
 def wall_time(day: date, hhmm: str, zone: ZoneInfo) -> datetime:

@@ -7,8 +7,10 @@
   ``reminder_time`` of the next working day) — a post mentioning the owner and the PMs, pings
   to both, and an escalation opened (or noted) through ``bot.escalation``.
 
-Keys: ``task:{id}:{due_soon|overdue}:{deadline}`` — a moved deadline earns new reminders;
-after downtime each key is sent once, if it fell due within ``catch_up_days``.
+Keys: ``task:{id}:{due_soon|overdue}:{deadline}`` (per reader ``…:chat:{chat id}`` and
+``…:dm:{member id}``) — a moved deadline earns new reminders; after downtime each key is sent
+once, if it fell due within ``catch_up_days``. A group in another zone than the project's,
+where 09:00 here is night there, gets its post when its quiet hours end.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import escalation, targets
+from bot import targets
 from bot.clock import to_aware_utc
 from bot.i18n import t
 from bot.jobs import support
@@ -146,22 +148,20 @@ def due_reminder_key(ctx: JobContext, task: Task, due: Due) -> str | None:
 
 
 async def escalate(session: AsyncSession, ctx: JobContext, task: Task, project: Project) -> None:
-    locale, zone = await targets.project_voice(session, ctx.settings, project.id or 0)
-    assert task.due_at is not None
-    await escalation.open_or_note(
+    due_at, has_time = task.due_at, task.due_has_time
+    assert due_at is not None
+
+    def reason(locale: str, zone: ZoneInfo) -> str:
+        when = support.fmt_due(due_at, has_time, zone, ctx.now)
+        return t(locale, "reminder.escalation_reason", when=when)
+
+    await support.escalate(
         session,
-        settings=ctx.settings,
-        calendar=ctx.calendar,
+        ctx,
         project_id=project.id or 0,
         subject_type="task",
         subject_id=task.id or 0,
-        reason=t(
-            locale,
-            "reminder.escalation_reason",
-            when=support.fmt_due(task.due_at, task.due_has_time, zone, ctx.now),
-        ),
-        now=ctx.now,
-        opened_by=None,
+        reason=reason,
     )
 
 
