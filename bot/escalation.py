@@ -20,7 +20,7 @@ from bot.notify import send_once
 from bot.render import MessageBuilder
 from bot.settings import Settings
 from bot.workdays import WorkCalendar
-from storage import audit, people, projects
+from storage import audit, people, projects, rows
 from storage import escalations as store
 from storage.numbering import next_number
 from storage.tables import Department, Escalation, Issue, Member, Project, ResourceRequest, Task
@@ -59,8 +59,11 @@ async def open_or_note(
 ) -> tuple[Escalation, bool]:
     """Open an L1 escalation on an item, or note a repeated trigger on the open one.
 
-    Returns ``(escalation, created)``; a new one is announced in the project groups.
+    Returns ``(escalation, created)``; a new one is announced in the project groups. The
+    project is held first, so two triggers at once (two replicas) open one escalation and
+    the second notes on it.
     """
+    await rows.lock_id(session, Project, project_id)
     existing = await store.open_for(session, subject_type=subject_type, subject_id=subject_id)
     if existing is not None:
         stamp = f"{now.astimezone(ZoneInfo(settings.timezone)):%Y-%m-%d %H:%M} {reason}"
@@ -145,6 +148,9 @@ async def advance_due(
     """
     announced = 0
     for escalation in await store.due(session, now=now):
+        await rows.lock(session, escalation)  # a person may be resolving it right now
+        if escalation.status != "open":
+            continue
         subject = await store.subject(session, escalation.subject_type, escalation.subject_id)
         if subject is None or _subject_closed(subject):
             await resolve(session, escalation=escalation, now=now, by=None)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, inspect, select, update
+from sqlalchemy import inspect, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 Row = TypeVar("Row", bound=SQLModel)
@@ -69,5 +69,4 @@ async def lock_id(session: AsyncSession, model: type[SQLModel], row_id: Any) -> 
         same = update(mapper.local_table).where(key == row_id).values({key: key})
         await session.exec(same)
     else:
-        locked: Select[Any] = select(key).where(key == row_id).with_for_update()
-        await session.exec(locked)
+        await session.exec(select(key).where(key == row_id).with_for_update())
