@@ -185,3 +185,51 @@ async def test_a_double_click_decides_an_approval_step_once(
             decided = await session.get(ApprovalStep, step.id)
             assert decided is not None and decided.status == "approved"
             assert decided.decided_by is not None
+
+
+async def test_sign_offs_at_once_approve_the_charter_once(
+    replicas: list[App], clock: ManualClock
+) -> None:
+    """Each leader's click alone sees the other step still open; the charter must still
+    end approved, announced once."""
+    console = ConsoleDriver(replicas[0], clock)
+    await console.run(SETUP["en"])
+    app = replicas[0]
+    for k in range(5):
+        await console.run(f"""
+            :in charter-{k}
+            :as alice
+            project new "Charter {k}" depts:Engineering,Finance
+            project charter
+        """)
+        async with app.sessions() as session:
+            project = (
+                await session.exec(select(Project).where(Project.name == f"Charter {k}"))
+            ).one()
+            query = select(ApprovalStep).where(
+                ApprovalStep.subject_type == "charter", ApprovalStep.subject_id == project.id
+            )
+            steps = (await session.exec(query.order_by(col(ApprovalStep.position)))).all()
+        leaders = {"Engineering": "bob", "Finance": "erin"}
+        async with app.sessions() as session:
+            names = {d.id: d.name for d in (await session.exec(select(Department))).all()}
+        clicks = [
+            ActionEvent(
+                platform="console",
+                chat_id=f"charter-{k}",
+                sender_id=leaders[names[step.department_id or 0]],
+                action="approval.approve",
+                value=str(step.id),
+            )
+            for step in steps
+        ]
+        replies = await asyncio.gather(
+            *(replicas[i % 2].dispatcher.handle_action(c) for i, c in enumerate(clicks))
+        )
+
+        assert all("went wrong" not in replies_text(r) for r in replies), replies
+        async with app.sessions() as session:
+            signed = await session.get(Project, project.id)
+            assert signed is not None and signed.charter_status == "approved"
+        approved = AuditLog.entity_id == project.id, AuditLog.action == "charter.approved"
+        assert await count(app, AuditLog, *approved) == 1
