@@ -22,7 +22,7 @@ from bot.notify import NoticeKey, to_groups
 from bot.render import MessageBuilder
 from bot.settings import Settings
 from bot.workdays import WorkCalendar
-from storage import audit, people, projects, schedule
+from storage import audit, people, projects, rows, schedule
 from storage import escalations as store
 from storage.numbering import next_number
 from storage.tables import Department, Escalation, Issue, Member, Project, ResourceRequest, Task
@@ -61,8 +61,11 @@ async def open_or_note(
 ) -> tuple[Escalation, bool]:
     """Open an L1 escalation on an item, or note a repeated trigger on the open one.
 
-    Returns ``(escalation, created)``; a new one is announced in the project groups.
+    Returns ``(escalation, created)``; a new one is announced in the project groups. The
+    project is held first, so two triggers at once (two replicas) open one escalation and
+    the second notes on it.
     """
+    await rows.lock_id(session, Project, project_id)
     existing = await store.open_for(session, subject_type=subject_type, subject_id=subject_id)
     if existing is not None:
         stamp = f"{now.astimezone(ZoneInfo(settings.timezone)):%Y-%m-%d %H:%M} {reason}"

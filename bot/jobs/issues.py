@@ -26,7 +26,7 @@ from bot.messages import Message
 from bot.notify import NoticeKey, to_groups
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
-from storage import issues, people, projects
+from storage import issues, people, projects, schedule
 from storage.tables import Issue, Project
 
 Finder = Callable[..., Awaitable[Sequence[Issue]]]
@@ -58,7 +58,8 @@ def _still_due(issue: Issue, kind: str) -> bool:
 
 
 async def breach(session: AsyncSession, ctx: JobContext, issue_id: int, kind: str) -> None:
-    issue = await session.get(Issue, issue_id)
+    # Locked (skipped while a replica's job or a triage holds it), so the re-check holds.
+    issue = await schedule.claim(session, Issue, issue_id)
     project = await session.get(Project, issue.project_id) if issue else None
     if issue is None or project is None or not _still_due(issue, kind):
         return
