@@ -1,6 +1,6 @@
 """Slack fixtures: the fake Web API, and a rig that runs Concord's real aiohttp server with
-the Slack adapter installed and posts correctly signed requests built from the shared
-fixtures (shared/fixtures/slack/)."""
+the Slack adapter installed and posts correctly signed requests built from the recorded
+Slack payloads in tests/fixtures/slack/ (their sources: tests/fixtures/README.md)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from bot.settings import RateLimit, Settings
 from storage.db import transaction
 from tests.slack.fake_slack import FakeSlack
 
-FIXTURES = Path("/work/shared/fixtures/slack")
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slack"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 JSON = dict[str, Any]
 
@@ -40,7 +40,8 @@ def slash_fields() -> dict[str, str]:
 
 @pytest.fixture(autouse=True)
 def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    # slack_sdk honours proxy variables even for 127.0.0.1 (platforms.md §5).
+    # slack_sdk honours proxy variables even for 127.0.0.1, so a set proxy would swallow the
+    # requests meant for the local fake.
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
 
