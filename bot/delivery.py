@@ -31,7 +31,7 @@ from bot.messages import Message, Target
 from bot.platform import Platform, PlatformError
 from bot.ratelimit import AppLimits, TokenBucket
 from bot.settings import DeliverySettings
-from storage import outbox, people
+from storage import cards, outbox, people
 from storage.db import SessionFactory, transaction
 from storage.tables import Outbox, OutboxLane
 
@@ -181,7 +181,7 @@ class Deliverer:
         row.platform_message_id = message_id
         row.failing_since = None
         if row.kind == "send" and row.card_key and message_id:
-            await outbox.record_card(
+            await cards.record_card(
                 session,
                 card_key=row.card_key,
                 platform=row.platform,
@@ -199,7 +199,7 @@ class Deliverer:
         message: Message,
     ) -> str | None:
         if row.kind == "update" and row.card_key:
-            message_id = await outbox.card_message_id(
+            message_id = await cards.card_message_id(
                 session,
                 card_key=row.card_key,
                 platform=row.platform,

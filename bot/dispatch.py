@@ -28,7 +28,7 @@ from bot.messages import ActionEvent, IncomingMessage, Message, Outgoing, Sectio
 from bot.settings import Settings
 from bot.targets import with_accounts
 from bot.workdays import make_calendar
-from storage import outbox, people
+from storage import cards, outbox, people
 from storage.db import SessionFactory, is_unavailable, transaction
 from storage.tables import Chat, Member, Outbox, Project
 
@@ -273,7 +273,7 @@ async def queue(session: AsyncSession, ctx: Context, item: Outgoing, now: dateti
     payload = item.message.to_json()
     if item.kind == "update":
         assert item.message.card_key is not None
-        for platform, chat_id, direct in await outbox.card_places(session, item.message.card_key):
+        for platform, chat_id, direct in await cards.card_places(session, item.message.card_key):
             outbox.enqueue(
                 session,
                 platform=platform,

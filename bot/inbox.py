@@ -25,18 +25,16 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import update
-from sqlmodel import col
-
 from bot.clock import Clock, to_aware_utc, to_utc
 from bot.dispatch import Dispatcher, InboundEvent, Outcome
 from bot.messages import ActionEvent, IncomingMessage, Outgoing
 from bot.outage import OutageLog
 from bot.settings import InboxSettings
 from storage import inbox as store
+from storage import outbox
 from storage.db import SessionFactory, is_unavailable, transaction
 from storage.tables import InboundEvent as StoredEvent
-from storage.tables import InboundStatus, Outbox
+from storage.tables import InboundStatus
 
 logger = logging.getLogger("concord.inbox")
 __all__ = [
@@ -159,11 +157,7 @@ class Inbox:
         if not answer.outbox_ids:
             return
         async with transaction(self.sessions) as session:
-            await session.exec(
-                update(Outbox)
-                .where(col(Outbox.id).in_(answer.outbox_ids), col(Outbox.status) == "pending")
-                .values(status="sent", sent_at=self._now(), last_error="answered in the request")
-            )
+            await outbox.mark_answered(session, ids=answer.outbox_ids, now=self._now())
 
     def close(self) -> None:
         """Take no new events (graceful stop); what is stored stays stored."""

@@ -26,7 +26,7 @@ from bot.messages import Message
 from bot.notify import NoticeKey, Render, to_person
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
-from storage import approvals, outbox, projects
+from storage import approvals, ledger, projects
 from storage import requests as store
 from storage.tables import ApprovalStep, Member, Project, ResourceRequest
 
@@ -58,7 +58,7 @@ async def _remind_once(
     """The reminder under ``key``, by DM after the member's own quiet hours. False when
     ``key`` was used before; the key is spent even without a DM, so what depends on it
     (the escalation) also happens exactly once."""
-    if not await outbox.claim_notification(session, key=key, now=ctx.now):
+    if not await ledger.claim_notification(session, key=key, now=ctx.now):
         return False
     await to_person(
         session, ctx.settings, member=member, key=NoticeKey(key), render=render, now=ctx.now

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from storage.tables import _naming  # noqa: F401  (must run before the tables)
-from storage.tables.delivery import (
-    AuditLog,
-    CardRef,
-    NotificationKey,
-    Outbox,
-    OutboxLane,
-)
+from storage.tables.audit import AuditLog
+from storage.tables.cards import CardRef
 from storage.tables.inbox import InboundEvent, InboundStatus, InboxLane
 from storage.tables.issues import Issue, IssueDepartment, IssueEntry
+from storage.tables.ledger import NotificationKey
 from storage.tables.meetings import AgendaItem, Decision, Meeting, MeetingParticipant
+from storage.tables.outbox import Outbox, OutboxLane
 from storage.tables.people import Chat, Department, Member, MemberIdentity
 from storage.tables.projects import (
     Escalation,

@@ -1,11 +1,10 @@
-"""Delivery and bookkeeping: the outbox, the notification-key ledger, card references,
-and the audit log."""
+"""The transactional outbox: outbound messages and each chat's delivery lane."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 
@@ -80,38 +79,3 @@ class OutboxLane(SQLModel, table=True):
     refilled_at: datetime | None = None
     next_send_at: datetime | None = None
     last_sent_at: datetime | None = None
-
-
-class NotificationKey(SQLModel, table=True):
-    """Ledger of proactive messages: a key can be written once, so it is sent once."""
-
-    key: str = Field(primary_key=True, max_length=200)
-    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
-    created_at: datetime
-
-
-class CardRef(SQLModel, table=True):
-    """Where a card was posted, so later updates can edit it in place."""
-
-    __table_args__ = (UniqueConstraint("card_key", "platform", "chat_external_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    card_key: str = Field(max_length=100, index=True)
-    platform: str = Field(max_length=20)
-    chat_external_id: str = Field(max_length=200)
-    message_id: str = Field(max_length=200)
-    created_at: datetime
-
-
-class AuditLog(SQLModel, table=True):
-    """Every state change: who, when, what, from which platform."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(index=True)
-    actor_id: int | None = Field(default=None, foreign_key="member.id")
-    platform: str | None = Field(default=None, max_length=20)
-    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
-    action: str = Field(max_length=60)
-    entity: str = Field(max_length=20)
-    entity_id: int | None = None
-    detail: str | None = None  # JSON: from/to and other facts
