@@ -30,6 +30,7 @@ from bot.targets import with_accounts
 from bot.workdays import make_calendar
 from storage import cards, outbox, people
 from storage.db import SessionFactory, is_unavailable, transaction
+from storage.rows import saved_id
 from storage.tables import Chat, Member, Outbox, Project
 
 logger = logging.getLogger("concord.dispatch")
@@ -208,7 +209,7 @@ class Dispatcher:
         ids: list[int] = []
         for item in answer:
             row = enqueue_answer(session, origin, item, now=now, hold_until=hold_until)
-            ids.append(await _flushed_id(session, row))
+            ids.append(await saved_id(session, row))
         for item in items:
             if not is_answer(item):
                 await queue(session, ctx, item, now)
@@ -227,7 +228,7 @@ class Dispatcher:
         row = enqueue_answer(
             session, origin, reply, now=self._now(), hold_until=hold_until, account=event.sender_id
         )
-        return Outcome((reply,), (await _flushed_id(session, row),))
+        return Outcome((reply,), (await saved_id(session, row),))
 
 
 def is_answer(item: Outgoing) -> bool:
@@ -260,13 +261,6 @@ def enqueue_answer(
         card_key=item.message.card_key,
         thread_id=origin.private_thread_id if private else origin.thread_id,
     )
-
-
-async def _flushed_id(session: AsyncSession, row: Outbox) -> int:
-    await session.flush()
-    if row.id is None:
-        raise RuntimeError("an outbox row has no id after flush")
-    return int(row.id)
 
 
 async def queue(session: AsyncSession, ctx: Context, item: Outgoing, now: datetime) -> None:

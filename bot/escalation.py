@@ -25,6 +25,7 @@ from bot.workdays import WorkCalendar
 from storage import audit, people, projects, rows, schedule
 from storage import escalations as store
 from storage.numbering import next_number
+from storage.rows import id_of
 from storage.tables import Department, Escalation, Issue, Member, Project, ResourceRequest, Task
 
 LEVEL_HOURS = {1: 24, 2: 48}
@@ -218,7 +219,7 @@ def describe(subject: store.Subject | None) -> tuple[int, str]:
     if isinstance(subject, ResourceRequest):
         return subject.number, subject.description
     if isinstance(subject, Project):
-        return subject.id or 0, subject.name
+        return id_of(subject), subject.name
     return 0, ""
 
 
@@ -231,11 +232,7 @@ async def level_people(session: AsyncSession, escalation: Escalation) -> list[Me
     elif escalation.level == 2 and project is not None:
         ids = [
             project.owner_id,
-            *[
-                r.member_id
-                for r in await projects.roles(session, project.id or 0)
-                if r.role == "pm"
-            ],
+            *[r.member_id for r in await projects.roles(session, id_of(project)) if r.role == "pm"],
             project.coordinator_id,
         ]
     elif project is not None:
@@ -250,7 +247,7 @@ async def _involved(session: AsyncSession, escalation: Escalation) -> list[int |
     ids: list[int | None] = []
     department_id: int | None = None
     if isinstance(subject, Task):
-        ids = [subject.owner_id, *await store.responsible_members(session, subject.id or 0)]
+        ids = [subject.owner_id, *await store.responsible_members(session, id_of(subject))]
         department_id = subject.department_id
     elif isinstance(subject, Issue):
         ids = [subject.owner_id]
@@ -258,7 +255,7 @@ async def _involved(session: AsyncSession, escalation: Escalation) -> list[int |
     elif isinstance(subject, ResourceRequest):
         ids = [
             *await store.pending_approvers(
-                session, subject_type="request", subject_id=subject.id or 0
+                session, subject_type="request", subject_id=id_of(subject)
             ),
             subject.requester_id,
         ]
@@ -266,7 +263,7 @@ async def _involved(session: AsyncSession, escalation: Escalation) -> list[int |
     elif isinstance(subject, Project):
         ids = list(
             await store.pending_approvers(
-                session, subject_type="charter", subject_id=subject.id or 0
+                session, subject_type="charter", subject_id=id_of(subject)
             )
         )
     if department_id is not None:

@@ -25,6 +25,7 @@ from bot.messages import Message, Target
 from bot.settings import Settings
 from bot.targets import Audience, group_audiences, person_audience, with_accounts
 from storage import ledger, outbox
+from storage.rows import saved_id
 from storage.tables import Member
 
 Render = Callable[[str, ZoneInfo], Message]  # (locale, zone) → the message for that reader
@@ -154,6 +155,5 @@ async def send_once(
         member_id=target.member_id,
         card_key=message.card_key,
     )
-    await session.flush()
-    await ledger.link_notification(session, key=key, outbox_id=row.id)
+    await ledger.link_notification(session, key=key, outbox_id=await saved_id(session, row))
     return True

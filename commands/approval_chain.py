@@ -22,6 +22,7 @@ from bot.context import Context
 from bot.errors import UsageError
 from storage import approvals, people
 from storage import requests as store
+from storage.rows import id_of
 from storage.tables import ApprovalStep, Department, Member, Project, ResourceRequest
 
 
@@ -82,9 +83,7 @@ async def add_threshold_step(
 
     A change that lowers it keeps the chain as announced (nobody is dropped silently).
     """
-    steps = await approvals.steps_of(
-        ctx.session, subject_type="request", subject_id=request.id or 0
-    )
+    steps = await approvals.steps_of(ctx.session, subject_type="request", subject_id=id_of(request))
     if not over_threshold(ctx, request) or any(s.rule == "threshold" for s in steps):
         return None
     step = _step(request, "threshold", await _threshold_approver(ctx, project), None)
@@ -119,11 +118,10 @@ async def _threshold_approver(ctx: Context, project: Project) -> Member:
 def _step(
     request: ResourceRequest, rule: str, approver: Member, department_id: int | None
 ) -> ApprovalStep:
-    assert request.id is not None
     return ApprovalStep(
         project_id=request.project_id,
         subject_type="request",
-        subject_id=request.id,
+        subject_id=id_of(request),
         position=0,
         rule=rule,
         approver_id=approver.id,

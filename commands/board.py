@@ -12,6 +12,7 @@ from commands import common
 from commands.framework import Args, Family, Verb
 from commands.task_views import describe_change, is_overdue, status_label, task_line
 from storage import projects, tasks
+from storage.rows import id_of
 from storage.tables import Department, Member, Task
 
 STATUS_ORDER = ("todo", "in_progress", "in_review", "done")
@@ -26,7 +27,7 @@ async def board(ctx: Context, args: Args) -> None:
     by = (args.option("by") or args.text() or "status").lower()
     if by not in ("status", "phase", "状态", "阶段"):
         raise UsageError("error.bad_board_grouping", usage="board", value=by)
-    rows = sorted(await tasks.project_tasks(ctx.session, project.id or 0), key=_sort_key)
+    rows = sorted(await tasks.project_tasks(ctx.session, id_of(project)), key=_sort_key)
     msg = ctx.message()
     msg.header(ctx.t("board.header", ref=f"P{project.id}", name=project.name))
     if not rows:
@@ -46,7 +47,7 @@ async def board(ctx: Context, args: Args) -> None:
         msg.lines(lines)
     rest = [t for t in rows if t not in urgent]
     if by in ("phase", "阶段"):
-        await _by_phase(ctx, msg, project.id or 0, rest, members, departments)
+        await _by_phase(ctx, msg, id_of(project), rest, members, departments)
     else:
         for status in STATUS_ORDER:
             group = [t for t in rest if t.status == status]
@@ -131,7 +132,7 @@ async def my(ctx: Context, args: Args, sections: Sequence[Section] = ()) -> None
 async def standup(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
     since = ctx.now_utc() - timedelta(days=7)
-    rows = await tasks.project_tasks(ctx.session, project.id or 0)
+    rows = await tasks.project_tasks(ctx.session, id_of(project))
     by_id = {t.id: t for t in rows}
     members = await common.member_map(ctx, [t.owner_id for t in rows])
     departments = await common.department_map(ctx, [t.department_id for t in rows])
@@ -149,7 +150,7 @@ async def standup(ctx: Context, args: Args) -> None:
             [ctx.t("board.standup_overdue", count=len(overdue))]
             + ["⚠ " + task_line(ctx, msg, t, members, departments) for t in overdue]
         )
-    events = await tasks.project_changes_since(ctx.session, project_id=project.id or 0, since=since)
+    events = await tasks.project_changes_since(ctx.session, project_id=id_of(project), since=since)
     actors = await common.member_map(ctx, [e.actor_id for e in events])
     changes = [ctx.t("board.standup_changes", count=len(events))]
     for event in events[-30:]:

@@ -18,6 +18,7 @@ from commands.approval_cards import CardBody, CardView, send_card, step_labels
 from commands.framework import Args
 from storage import approvals as steps_store
 from storage import projects, rows
+from storage.rows import id_of
 from storage.tables import ApprovalStep, Department, Member, Project
 
 SUBVERBS = {
@@ -66,7 +67,7 @@ class CharterSubject:
     async def decided(self, ctx: Context, step: ApprovalStep) -> None:
         project = await _project(ctx, step.subject_id)
         round_steps = await steps_store.steps_of(
-            ctx.session, subject_type="charter", subject_id=project.id or 0, round=step.round
+            ctx.session, subject_type="charter", subject_id=id_of(project), round=step.round
         )
         if step.status == "rejected":
             await approvals.cancel_live(ctx, CHARTER, round_steps, "rejected")
@@ -89,7 +90,7 @@ async def _project(ctx: Context, project_id: int) -> Project:
 async def charter_fields(
     ctx: Context, project: Project, view: CardView, msg: MessageBuilder
 ) -> list[tuple[str, str]]:
-    links = await projects.project_departments(ctx.session, project.id or 0)
+    links = await projects.project_departments(ctx.session, id_of(project))
     departments = await common.department_map(ctx, [link.department_id for link in links])
     members = await common.member_map(ctx, [project.owner_id, project.sponsor_id])
 
@@ -116,7 +117,7 @@ def _set_status(ctx: Context, project: Project, status: str, **detail: object) -
 
 async def _announce(ctx: Context, project: Project, key: str, **params: object) -> None:
     """A line in every project group, in that group's language."""
-    for target, chat in await targets.project_groups(ctx.session, project.id or 0):
+    for target, chat in await targets.project_groups(ctx.session, id_of(project)):
         msg = ctx.message()
         t = Translator(targets.chat_locale(ctx.settings, chat))
         who = msg.mention(ctx.actor_id, ctx.actor.name)
@@ -174,14 +175,14 @@ async def _check_admin(ctx: Context, project: Project) -> None:
 
 
 async def _build_round(ctx: Context, project: Project) -> list[ApprovalStep]:
-    links = await projects.project_departments(ctx.session, project.id or 0)
+    links = await projects.project_departments(ctx.session, id_of(project))
     if not links:
         raise UsageError("error.charter_no_departments", usage="project.edit")
     departments = await common.department_map(ctx, [link.department_id for link in links])
     missing = [d.name for d in departments.values() if d.leader_id is None]
     if missing:
         raise UsageError("error.charter_no_leader", depts=", ".join(missing))
-    pid = project.id or 0
+    pid = id_of(project)
     round_no = await steps_store.latest_round(ctx.session, subject_type="charter", subject_id=pid)
     position = await steps_store.next_position(ctx.session, subject_type="charter", subject_id=pid)
     leaders: dict[int, int] = {}
@@ -207,7 +208,7 @@ async def _build_round(ctx: Context, project: Project) -> list[ApprovalStep]:
 async def status_message(ctx: Context, project: Project, *, sent: bool = False) -> MessageBuilder:
     msg = ctx.message()
     steps = await steps_store.steps_of(
-        ctx.session, subject_type="charter", subject_id=project.id or 0
+        ctx.session, subject_type="charter", subject_id=id_of(project)
     )
     if not steps:
         msg.section(ctx.t("charter.none", ref=f"P{project.id}"))
@@ -222,7 +223,7 @@ async def status_message(ctx: Context, project: Project, *, sent: bool = False) 
 async def decide_text(ctx: Context, project: Project, action: str, reason: str) -> None:
     """``project charter approve`` / ``reject "reason"``: the actor's open sign-off step."""
     steps = await steps_store.steps_of(
-        ctx.session, subject_type="charter", subject_id=project.id or 0
+        ctx.session, subject_type="charter", subject_id=id_of(project)
     )
     pending = [s for s in steps if s.status == "pending"]
     mine = [s for s in pending if await approvals.may_decide(ctx, s)]

@@ -25,6 +25,7 @@ from commands.issue_access import (
 )
 from commands.issue_views import fmt_span, ref
 from storage import issues
+from storage.rows import id_of
 from storage.tables import Issue
 
 
@@ -36,7 +37,7 @@ def _record(
     issue.updated_at = now
     ctx.session.add(issue)
     issues.add_entry(
-        ctx.session, issue_id=issue.id or 0, author_id=ctx.actor_id, kind=kind, text=text, at=now
+        ctx.session, issue_id=id_of(issue), author_id=ctx.actor_id, kind=kind, text=text, at=now
     )
     ctx.audit(
         f"issue.{kind}",
@@ -141,7 +142,7 @@ async def verify(ctx: Context, number: int, args: Args) -> None:
     issue.status, issue.closed_at = "closed", now
     _record(ctx, issue, "verify", text, old)
     closed = await escalation.resolve_subject(
-        ctx.session, subject_type="issue", subject_id=issue.id or 0, now=now, by=ctx.actor_id
+        ctx.session, subject_type="issue", subject_id=id_of(issue), now=now, by=ctx.actor_id
     )
     msg = ctx.message()
     msg.section(

@@ -21,6 +21,7 @@ from commands.issue_views import (
 )
 from storage import issues, projects
 from storage.issues import IssueFilter
+from storage.rows import id_of
 from storage.tables import Issue
 
 LIST_OPTIONS = frozenset({"dept", "urgency", "category"})
@@ -81,7 +82,7 @@ async def list_issues(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
     where, words = await _filter(ctx, args)
     rows = await issues.find_issues(
-        ctx.session, project_id=project.id or 0, now=ctx.now_utc(), where=where
+        ctx.session, project_id=id_of(project), now=ctx.now_utc(), where=where
     )
     msg = ctx.message()
     msg.header(ctx.t("issue.list_header", ref=f"P{project.id}", name=project.name))

@@ -20,6 +20,7 @@ from commands.framework import Args
 from commands.issue_views import fmt_span, sla_late, urgency_label
 from commands.parsing.dates import parse_date
 from storage import issues
+from storage.rows import id_of
 from storage.tables import Issue
 
 STATS_OPTIONS = frozenset({"days", "since", "from", "天数"})
@@ -116,7 +117,7 @@ async def stats(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
     start = window(ctx, args)
     rows = await issues.reported_between(
-        ctx.session, project_id=project.id or 0, since=start, until=ctx.now_utc()
+        ctx.session, project_id=id_of(project), since=start, until=ctx.now_utc()
     )
     msg = ctx.message()
     msg.header(

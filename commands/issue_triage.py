@@ -20,6 +20,7 @@ from commands.framework import Args
 from commands.issue_access import check_state, check_triage, get_issue
 from commands.issue_views import fmt_eta, fold_aliases, ref
 from storage import issues
+from storage.rows import id_of
 from storage.tables import Department, Issue, Member
 
 USAGE = "issue.triage"
@@ -118,7 +119,7 @@ async def _apply(ctx: Context, issue: Issue, given: Assignment, first: bool) -> 
     if given.support is not None:
         await issues.set_departments(
             ctx.session,
-            issue_id=issue.id or 0,
+            issue_id=id_of(issue),
             role=issues.SUPPORT,
             department_ids=[d.id for d in given.support if d.id is not None],
         )
@@ -129,7 +130,7 @@ async def _apply(ctx: Context, issue: Issue, given: Assignment, first: bool) -> 
     state = await _state(ctx, issue)
     issues.add_entry(
         ctx.session,
-        issue_id=issue.id or 0,
+        issue_id=id_of(issue),
         author_id=ctx.actor_id,
         kind="triage",
         text=json.dumps(state, ensure_ascii=False),
@@ -141,7 +142,7 @@ async def _apply(ctx: Context, issue: Issue, given: Assignment, first: bool) -> 
 
 
 async def _state(ctx: Context, issue: Issue) -> TriageState:
-    links = (await issues.departments_of(ctx.session, [issue.id or 0])).get(issue.id or 0, {})
+    links = (await issues.departments_of(ctx.session, [id_of(issue)])).get(id_of(issue), {})
     support_ids = links.get(issues.SUPPORT, [])
     departments = await common.department_map(ctx, [*support_ids, issue.primary_department_id])
     primary = departments.get(issue.primary_department_id or 0)

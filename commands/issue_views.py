@@ -14,6 +14,7 @@ from commands import common
 from commands.framework import Args
 from commands.issue_access import coordinator_ids, triager_ids
 from storage import issues
+from storage.rows import id_of
 from storage.tables import Department, Issue, IssueEntry, Member
 
 _URGENCY_WORDS = {
@@ -186,7 +187,7 @@ async def show_issue(ctx: Context, issue: Issue, *, timeline: bool = True) -> Me
 
 
 async def _fields(ctx: Context, msg: MessageBuilder, issue: Issue) -> list[tuple[str, str]]:
-    links = (await issues.departments_of(ctx.session, [issue.id or 0])).get(issue.id or 0, {})
+    links = (await issues.departments_of(ctx.session, [id_of(issue)])).get(id_of(issue), {})
     involved, support = links.get(issues.INVOLVED, []), links.get(issues.SUPPORT, [])
     departments = await common.department_map(
         ctx, [*involved, *support, issue.primary_department_id]
@@ -228,7 +229,7 @@ def _plan_label(ctx: Context, issue: Issue) -> str:
 
 
 async def timeline_lines(ctx: Context, msg: MessageBuilder, issue: Issue) -> list[str]:
-    entries = await issues.timeline(ctx.session, issue.id or 0)
+    entries = await issues.timeline(ctx.session, id_of(issue))
     data = [_payload(e) for e in entries]
     mentioned = [e.author_id for e in entries] + [d.get("owner") for d in data]
     members = await common.member_map(ctx, mentioned)

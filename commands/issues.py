@@ -23,6 +23,7 @@ from commands.issue_views import (
     urgency_label,
 )
 from storage import issues
+from storage.rows import id_of
 from storage.tables import Department, Issue
 
 TRIAGE_SLA = timedelta(hours=2)
@@ -52,7 +53,7 @@ def _new_issue(ctx: Context, args: Args) -> Issue:
         raise UsageError("error.issue_missing_title", usage="issue.report")
     now = ctx.now_utc()
     issue = Issue(
-        project_id=common.require_project(ctx).id or 0,
+        project_id=id_of(common.require_project(ctx)),
         number=0,
         title=title,
         description=args.option("desc") or None,
@@ -73,11 +74,11 @@ async def report(ctx: Context, args: Args) -> None:
     departments = await _departments(ctx, args)
     await issues.add_issue(ctx.session, issue)
     await issues.set_departments(
-        ctx.session, issue_id=issue.id or 0, role=issues.INVOLVED, department_ids=_ids(departments)
+        ctx.session, issue_id=id_of(issue), role=issues.INVOLVED, department_ids=_ids(departments)
     )
     issues.add_entry(
         ctx.session,
-        issue_id=issue.id or 0,
+        issue_id=id_of(issue),
         author_id=ctx.actor_id,
         kind="report",
         text=None,
@@ -143,7 +144,7 @@ async def edit(ctx: Context, number: int, args: Args) -> None:
     ctx.session.add(issue)
     issues.add_entry(
         ctx.session,
-        issue_id=issue.id or 0,
+        issue_id=id_of(issue),
         author_id=ctx.actor_id,
         kind="edit",
         text=json.dumps(changes, ensure_ascii=False),
@@ -174,7 +175,7 @@ async def _edit_fields(ctx: Context, issue: Issue, args: Args) -> dict[str, str]
         departments = await _departments(ctx, args)
         await issues.set_departments(
             ctx.session,
-            issue_id=issue.id or 0,
+            issue_id=id_of(issue),
             role=issues.INVOLVED,
             department_ids=_ids(departments),
         )

@@ -20,6 +20,7 @@ from commands.meeting_parse import agenda_from_tokens, with_usage
 from commands.tasks import apply_fields
 from storage import meetings, tasks
 from storage.meetings import CANCELLED, DONE, SCHEDULED
+from storage.rows import id_of
 from storage.tables import AgendaItem, Decision, Meeting, Task
 
 AGENDA_OPTIONS = frozenset({"material", "材料", "link", "链接"})
@@ -45,7 +46,7 @@ async def add_agenda(ctx: Context, number: int, args: Args) -> None:
     item = await meetings.add_agenda_item(
         ctx.session,
         AgendaItem(
-            meeting_id=meeting.id or 0,
+            meeting_id=id_of(meeting),
             position=0,
             title=entry.title,
             minutes=entry.minutes,
@@ -88,9 +89,9 @@ async def decide(ctx: Context, number: int, args: Args) -> None:
     text = args.require_text(ctx.t("meeting.decision_word"))
     await meetings.add_decision(
         ctx.session,
-        Decision(meeting_id=meeting.id or 0, text=text, recorded_by=ctx.actor_id, at=ctx.now_utc()),
+        Decision(meeting_id=id_of(meeting), text=text, recorded_by=ctx.actor_id, at=ctx.now_utc()),
     )
-    count = len(await meetings.decisions(ctx.session, meeting.id or 0))
+    count = len(await meetings.decisions(ctx.session, id_of(meeting)))
     ctx.audit("meeting.decide", "meeting", meeting.id, number=meeting.number, text=text, n=count)
     msg = ctx.message()
     msg.section(

@@ -19,6 +19,7 @@ from commands.request_subject import REQUEST, advance, notify_progress, set_stat
 from storage import approvals as steps_store
 from storage import requests as store
 from storage import rows
+from storage.rows import id_of
 from storage.tables import ApprovalStep, Department, Member, ResourceRequest
 
 
@@ -27,7 +28,7 @@ async def get_request(ctx: Context, number: int, *, lock: bool = False) -> Resou
     it until commit, so a change made at the same moment on another replica goes first or
     waits, and the state this command checks is the state it changes."""
     project = common.require_project(ctx)
-    request = await store.request_by_number(ctx.session, project_id=project.id or 0, number=number)
+    request = await store.request_by_number(ctx.session, project_id=id_of(project), number=number)
     if request is None:
         raise NotFound("error.request_unknown", ref=f"R{number}")
     return await rows.lock(ctx.session, request) if lock else request
@@ -35,7 +36,7 @@ async def get_request(ctx: Context, number: int, *, lock: bool = False) -> Resou
 
 async def steps(ctx: Context, request: ResourceRequest) -> list[ApprovalStep]:
     found = await steps_store.steps_of(
-        ctx.session, subject_type="request", subject_id=request.id or 0
+        ctx.session, subject_type="request", subject_id=id_of(request)
     )
     return list(found)
 
@@ -156,7 +157,7 @@ async def withdraw(ctx: Context, number: int, args: Args) -> None:
     await escalation.resolve_subject(
         ctx.session,
         subject_type="request",
-        subject_id=request.id or 0,
+        subject_id=id_of(request),
         now=ctx.now_utc(),
         by=ctx.actor_id,
     )
@@ -215,7 +216,7 @@ async def confirm(ctx: Context, number: int, args: Args) -> None:
     await escalation.resolve_subject(
         ctx.session,
         subject_type="request",
-        subject_id=request.id or 0,
+        subject_id=id_of(request),
         now=ctx.now_utc(),
         by=ctx.actor_id,
     )

@@ -15,6 +15,7 @@ from commands.approval_cards import CardBody, CardView
 from storage import approvals as steps_store
 from storage import projects
 from storage import requests as store
+from storage.rows import id_of
 from storage.tables import ApprovalStep, Department, Member, Project, ResourceRequest
 
 
@@ -93,7 +94,7 @@ class RequestSubject:
         who = msg.mention(requester.id, requester.name) if requester else "—"
         kind = view.t(f"request.kind.{request.kind}")
         steps = await steps_store.steps_of(
-            ctx.session, subject_type="request", subject_id=request.id or 0
+            ctx.session, subject_type="request", subject_id=id_of(request)
         )
         place = await step_place(ctx, step, view)
         return CardBody(
@@ -129,7 +130,7 @@ class RequestSubject:
         await escalation.resolve_subject(
             ctx.session,
             subject_type="request",
-            subject_id=request.id or 0,
+            subject_id=id_of(request),
             now=ctx.now_utc(),
             by=ctx.actor_id,
         )
@@ -170,7 +171,7 @@ def set_status(ctx: Context, request: ResourceRequest, status: str, **detail: ob
 async def advance(ctx: Context, request: ResourceRequest, project: Project) -> ApprovalStep | None:
     """Open the next step (approving repeats automatically); None when the chain is done."""
     steps = await steps_store.steps_of(
-        ctx.session, subject_type="request", subject_id=request.id or 0
+        ctx.session, subject_type="request", subject_id=id_of(request)
     )
     previous: ApprovalStep | None = None
     for step in steps:
@@ -231,7 +232,7 @@ async def notify_progress(
 
 async def _steps(ctx: Context, request: ResourceRequest) -> Sequence[ApprovalStep]:
     return await steps_store.steps_of(
-        ctx.session, subject_type="request", subject_id=request.id or 0
+        ctx.session, subject_type="request", subject_id=id_of(request)
     )
 
 

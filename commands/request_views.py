@@ -21,6 +21,7 @@ from commands.request_subject import (
 )
 from storage import approvals as steps_store
 from storage import requests as store
+from storage.rows import id_of
 from storage.tables import ApprovalStep, Member, ResourceRequest
 
 VERB_WORDS = ("new", "list", "people", "material", "budget")
@@ -100,7 +101,7 @@ async def history(
     ctx: Context, request: ResourceRequest, chain: Sequence[ApprovalStep]
 ) -> list[str]:
     rows = await store.timeline(
-        ctx.session, request_id=request.id or 0, step_ids=[s.id for s in chain if s.id]
+        ctx.session, request_id=id_of(request), step_ids=[s.id for s in chain if s.id]
     )
     actors = await common.member_map(ctx, [r.actor_id for r in rows])
     positions = {s.id: s.position for s in chain}
@@ -138,7 +139,7 @@ async def list_requests(ctx: Context, args: Args) -> None:
     which = LIST_FILTERS.get(word)
     if which is None:
         raise UsageError("error.request_bad_filter", usage="request.list", value=word)
-    rows = await _listed(ctx, project.id or 0, which)
+    rows = await _listed(ctx, id_of(project), which)
     msg = ctx.message()
     if not rows:
         msg.section(ctx.t(f"request.list.empty_{which}"))

@@ -21,6 +21,7 @@ from commands.parsing.tokens import Token
 from commands.request_subject import REQUEST, advance
 from storage import approvals as steps_store
 from storage import requests as store
+from storage.rows import id_of
 from storage.tables import Member, ResourceRequest
 
 NEW_OPTIONS = frozenset(
@@ -41,7 +42,7 @@ async def new(ctx: Context, args: Args, kind: str | None = None) -> None:
             raise UsageError("error.request_kind", usage="request.new", value=word)
         if not args.option("kind"):
             tokens = tokens[1:]
-    request = await _build(ctx, args, kind, tokens, project.id or 0)
+    request = await _build(ctx, args, kind, tokens, id_of(project))
     await store.add_request(ctx.session, request)
     await steps_store.add_steps(ctx.session, await build_chain(ctx, request, project))
     ctx.audit(

@@ -8,6 +8,7 @@ from bot.i18n import t
 from bot.render import MessageBuilder
 from commands import common
 from storage import people, tasks
+from storage.rows import id_of
 from storage.tables import Department, Member, Phase, Task, TaskEvent
 
 
@@ -72,7 +73,7 @@ async def show_task(ctx: Context, task: Task, *, history: bool = True) -> Messag
     fields.append((ctx.t("field.due"), due))
     if task.standard:
         fields.append((ctx.t("field.standard"), task.standard))
-    deps = await tasks.dependencies(ctx.session, task.id or 0)
+    deps = await tasks.dependencies(ctx.session, id_of(task))
     if deps:
         fields.append(
             (
@@ -94,7 +95,7 @@ async def show_task(ctx: Context, task: Task, *, history: bool = True) -> Messag
 
 
 async def raci_summary(ctx: Context, msg: MessageBuilder, task: Task) -> str:
-    entries = await tasks.raci(ctx.session, task.id or 0)
+    entries = await tasks.raci(ctx.session, id_of(task))
     members = await common.member_map(ctx, [e.member_id for e in entries])
     departments = await common.department_map(ctx, [e.department_id for e in entries])
     groups: dict[str, list[str]] = {}
@@ -117,7 +118,7 @@ def describe_change(ctx: Context, event: TaskEvent) -> str:
 
 
 async def history_lines(ctx: Context, msg: MessageBuilder, task: Task) -> list[str]:
-    events = await tasks.history(ctx.session, task.id or 0)
+    events = await tasks.history(ctx.session, id_of(task))
     actors = await common.member_map(ctx, [e.actor_id for e in events])
     lines = [ctx.t("task.history_title")]
     for event in events[-15:]:
@@ -133,7 +134,7 @@ async def history_lines(ctx: Context, msg: MessageBuilder, task: Task) -> list[s
 async def informed_members(ctx: Context, task: Task) -> list[Member]:
     """The task's I-list as people: persons directly, departments through their leader."""
     ids: set[int] = set()
-    for entry in await tasks.raci(ctx.session, task.id or 0):
+    for entry in await tasks.raci(ctx.session, id_of(task)):
         if entry.role != "I":
             continue
         if entry.member_id:

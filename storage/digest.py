@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from storage.rows import id_of
 from storage.tables import (
     ApprovalStep,
     Issue,
@@ -89,7 +90,7 @@ async def load(
     rows = DigestRows()
     ids = list(project_ids)
     for project in await _all(session, select(Project).where(col(Project.id).in_(ids))):
-        rows.projects[project.id or 0] = project
+        rows.projects[id_of(project)] = project
     phases = select(Phase).where(col(Phase.project_id).in_(ids)).order_by(col(Phase.position))
     for phase in await _all(session, phases):
         rows.phases[phase.project_id].append(phase)
@@ -169,7 +170,7 @@ async def _issues_and_approvals(session: AsyncSession, ids: list[int], rows: Dig
     if request_ids:
         found = select(ResourceRequest).where(col(ResourceRequest.id).in_(request_ids))
         for request in await _all(session, found):
-            rows.requests[request.id or 0] = request
+            rows.requests[id_of(request)] = request
 
 
 async def _members(session: AsyncSession, rows: DigestRows) -> None:
@@ -183,4 +184,4 @@ async def _members(session: AsyncSession, rows: DigestRows) -> None:
     wanted = {i for i in ids if i is not None}
     if wanted:
         for member in await _all(session, select(Member).where(col(Member.id).in_(wanted))):
-            rows.members[member.id or 0] = member
+            rows.members[id_of(member)] = member

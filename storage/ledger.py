@@ -24,7 +24,7 @@ async def claim_notification(session: AsyncSession, *, key: str, now: datetime) 
     return True
 
 
-async def link_notification(session: AsyncSession, *, key: str, outbox_id: int | None) -> None:
+async def link_notification(session: AsyncSession, *, key: str, outbox_id: int) -> None:
     """Note which outbox row carries the notice sent under ``key`` (for tracing)."""
     row = await session.get(NotificationKey, key)
     if row is not None:

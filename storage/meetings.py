@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.numbering import next_number
-from storage.rows import lock_id
+from storage.rows import id_of, lock_id
 from storage.tables import AgendaItem, Decision, Meeting, MeetingParticipant, Task
 
 AGENDA_LEAD = timedelta(days=3)  # the agenda goes out 3 days before (domain §4)
@@ -202,8 +202,7 @@ async def ended_recurring(session: AsyncSession, *, now: datetime) -> list[Meeti
 
 
 def series_of(meeting: Meeting) -> int:
-    assert meeting.id is not None
-    return meeting.series_id or meeting.id
+    return meeting.series_id or id_of(meeting)
 
 
 async def lock(session: AsyncSession, meeting_id: int) -> None:
@@ -248,17 +247,17 @@ async def add_occurrence(
         created_at=now,
     )
     await add_meeting(session, nxt)
-    assert nxt.id is not None and meeting.id is not None
-    for row in await participants(session, meeting.id):
+    next_id = id_of(nxt)
+    for row in await participants(session, id_of(meeting)):
         session.add(
             MeetingParticipant(
-                meeting_id=nxt.id, member_id=row.member_id, department_id=row.department_id
+                meeting_id=next_id, member_id=row.member_id, department_id=row.department_id
             )
         )
-    for item in await agenda(session, meeting.id):
+    for item in await agenda(session, id_of(meeting)):
         session.add(
             AgendaItem(
-                meeting_id=nxt.id,
+                meeting_id=next_id,
                 position=item.position,
                 title=item.title,
                 minutes=item.minutes,

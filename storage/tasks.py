@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.numbering import next_number
-from storage.rows import insert_absent
+from storage.rows import id_of, insert_absent
 from storage.tables import RaciEntry, Task, TaskDependency, TaskEvent
 
 
@@ -51,10 +51,9 @@ def record_change(
     new: str | None,
     note: str | None = None,
 ) -> None:
-    assert task.id is not None
     session.add(
         TaskEvent(
-            task_id=task.id,
+            task_id=id_of(task),
             project_id=task.project_id,
             actor_id=actor_id,
             at=at,

@@ -22,6 +22,7 @@ from bot.messages import ActionEvent, IncomingMessage, Message, Outgoing
 from bot.settings import Settings
 from storage import cards
 from storage.db import is_sqlite, transaction
+from storage.rows import id_of
 from storage.tables import (
     ApprovalStep,
     AuditLog,
@@ -168,7 +169,7 @@ async def test_a_double_click_decides_an_approval_step_once(
                     )
                 )
             ).one()
-        before = await requester_notices(app, carol.id or 0, n)
+        before = await requester_notices(app, id_of(carol), n)
         click = ActionEvent(
             platform="console",
             chat_id="console",
@@ -183,7 +184,7 @@ async def test_a_double_click_decides_an_approval_step_once(
         assert all("went wrong" not in t for t in texts), texts
         decisions = AuditLog.entity_id == step.id, AuditLog.action == "approval.approve"
         assert await count(app, AuditLog, *decisions) == 1
-        assert await requester_notices(app, carol.id or 0, n) == before + 1
+        assert await requester_notices(app, id_of(carol), n) == before + 1
         async with app.sessions() as session:
             decided = await session.get(ApprovalStep, step.id)
             assert decided is not None and decided.status == "approved"

@@ -24,6 +24,7 @@ from bot.render import MessageBuilder
 from bot.scheduler import JobContext
 from storage import ledger, schedule
 from storage.db import transaction
+from storage.rows import id_of
 from storage.tables import Member, Project, Task
 
 
@@ -33,7 +34,7 @@ async def run(ctx: JobContext) -> None:
         for member in await schedule.daily_subscribers(session):
             zone = await targets.person_zone(session, ctx.settings, member)
             if key := daily_key(ctx, member, zone):
-                due.append((member.id or 0, key))
+                due.append((id_of(member), key))
         sent = await ledger.existing_keys(session, [key for _, key in due])
 
     async def work(session: AsyncSession, item: tuple[int, str]) -> None:

@@ -27,6 +27,7 @@ from bot.notify import NoticeKey, to_groups
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
 from storage import issues, people, projects, schedule
+from storage.rows import id_of
 from storage.tables import Issue, Project
 
 Finder = Callable[..., Awaitable[Sequence[Issue]]]
@@ -80,7 +81,7 @@ async def breach(session: AsyncSession, ctx: JobContext, issue_id: int, kind: st
     await support.escalate(
         session,
         ctx,
-        project_id=project.id or 0,
+        project_id=id_of(project),
         subject_type="issue",
         subject_id=issue_id,
         reason=reason,
@@ -95,7 +96,7 @@ def _flag(session: AsyncSession, ctx: JobContext, issue: Issue, kind: str, due: 
     session.add(issue)
     issues.add_entry(
         session,
-        issue_id=issue.id or 0,
+        issue_id=id_of(issue),
         author_id=None,
         kind="breach",
         text=json.dumps({"sla": kind, "due": due.isoformat()}),
@@ -116,7 +117,7 @@ def _flag(session: AsyncSession, ctx: JobContext, issue: Issue, kind: str, due: 
 
 async def _people(session: AsyncSession, project: Project, issue: Issue) -> list[tuple[int, str]]:
     """Coordinator(s) first, then the issue's owner, then the PMs — each once."""
-    roles = await projects.roles(session, project.id or 0)
+    roles = await projects.roles(session, id_of(project))
     ids = [project.coordinator_id, *[r.member_id for r in roles if r.role == "coordinator"]]
     ids += [issue.owner_id, project.owner_id, *[r.member_id for r in roles if r.role == "pm"]]
     wanted = [i for i in dict.fromkeys(ids) if i is not None]
@@ -152,7 +153,7 @@ async def _alert(
     await to_groups(
         session,
         ctx.settings,
-        project_id=project.id or 0,
+        project_id=id_of(project),
         key=NoticeKey(f"issue:{issue.id}:sla:{kind}", tag_groups=False),
         render=render,
         now=ctx.now,

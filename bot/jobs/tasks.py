@@ -32,6 +32,7 @@ from bot.scheduler import JobContext
 from bot.settings import Settings
 from storage import ledger, people, schedule
 from storage.db import transaction
+from storage.rows import id_of
 from storage.tables import Member, Project, Task
 
 
@@ -158,9 +159,9 @@ async def escalate(session: AsyncSession, ctx: JobContext, task: Task, project: 
     await support.escalate(
         session,
         ctx,
-        project_id=project.id or 0,
+        project_id=id_of(project),
         subject_type="task",
-        subject_id=task.id or 0,
+        subject_id=id_of(task),
         reason=reason,
     )
 
