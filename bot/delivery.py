@@ -33,7 +33,7 @@ from bot.ratelimit import AppLimits, TokenBucket
 from bot.settings import DeliverySettings
 from storage import cards, outbox, people
 from storage.db import SessionFactory, transaction
-from storage.tables import Outbox, OutboxLane
+from storage.tables import Outbox, OutboxKind, OutboxLane, OutboxStatus
 
 logger = logging.getLogger("concord.delivery")
 
@@ -177,10 +177,10 @@ class Deliverer:
         session.add(row)
 
     async def _sent(self, session: AsyncSession, row: Outbox, message_id: str | None) -> None:
-        row.status, row.sent_at, row.attempts = "sent", self._now(), row.attempts + 1
+        row.status, row.sent_at, row.attempts = OutboxStatus.SENT, self._now(), row.attempts + 1
         row.platform_message_id = message_id
         row.failing_since = None
-        if row.kind == "send" and row.card_key and message_id:
+        if row.kind == OutboxKind.SEND and row.card_key and message_id:
             await cards.record_card(
                 session,
                 card_key=row.card_key,
@@ -198,7 +198,7 @@ class Deliverer:
         target: Target,
         message: Message,
     ) -> str | None:
-        if row.kind == "update" and row.card_key:
+        if row.kind == OutboxKind.UPDATE and row.card_key:
             message_id = await cards.card_message_id(
                 session,
                 card_key=row.card_key,
@@ -209,7 +209,7 @@ class Deliverer:
                 await adapter.update(target, message_id, message)
                 return message_id
             return await adapter.send(target, message)
-        if row.kind == "ephemeral" and (row.account_id or row.member_id is not None):
+        if row.kind == OutboxKind.EPHEMERAL and (row.account_id or row.member_id is not None):
             account = row.account_id or await _account(session, row)
             if account:
                 await adapter.send_ephemeral(target, account, message)
@@ -222,7 +222,7 @@ class Deliverer:
         row.last_error = (str(error) or type(error).__name__)[:500]
         row.failing_since = to_aware_utc(row.failing_since) if row.failing_since else now
         if error.permanent or now - row.failing_since >= self.policy.give_up_after:
-            row.status = "failed"
+            row.status = OutboxStatus.FAILED
             logger.warning("giving up on outbox message %s: %s", row.id, row.last_error)
             return
         delay = self.policy.delay(error, row.attempts)

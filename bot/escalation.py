@@ -26,7 +26,20 @@ from storage import audit, people, projects, rows, schedule
 from storage import escalations as store
 from storage.numbering import next_number
 from storage.rows import id_of
-from storage.tables import Department, Escalation, Issue, Member, Project, ResourceRequest, Task
+from storage.tables import (
+    CharterStatus,
+    Department,
+    Escalation,
+    EscalationStatus,
+    Issue,
+    IssueStatus,
+    Member,
+    Project,
+    RequestStatus,
+    ResourceRequest,
+    Task,
+    TaskStatus,
+)
 
 LEVEL_HOURS = {1: 24, 2: 48}
 L3_WORKING_DAYS = 3
@@ -116,7 +129,11 @@ async def resolve_subject(
 async def resolve(
     session: AsyncSession, *, escalation: Escalation, now: datetime, by: int | None
 ) -> None:
-    escalation.status, escalation.resolved_at, escalation.resolved_by = "resolved", now, by
+    escalation.status, escalation.resolved_at, escalation.resolved_by = (
+        EscalationStatus.RESOLVED,
+        now,
+        by,
+    )
     escalation.next_level_at = None
     session.add(escalation)
     _audit(session, escalation, "escalation.resolve", now=now, by=by, level=escalation.level)
@@ -164,7 +181,11 @@ async def advance(
     replicas split the due escalations and never move one twice.
     """
     escalation = await schedule.claim(session, Escalation, escalation_id)
-    if escalation is None or escalation.status != "open" or not _due(escalation, now):
+    if (
+        escalation is None
+        or escalation.status != EscalationStatus.OPEN
+        or not _due(escalation, now)
+    ):
         return False
     subject = await store.subject(session, escalation.subject_type, escalation.subject_id)
     if subject is None or _subject_closed(subject):
@@ -208,8 +229,14 @@ def _next_working_moment(now: datetime, calendar: WorkCalendar, settings: Settin
 
 def _subject_closed(subject: store.Subject) -> bool:
     if isinstance(subject, Project):
-        return subject.charter_status != "pending"
-    return subject.status in ("done", "closed", "rejected", "withdrawn")
+        return subject.charter_status != CharterStatus.PENDING
+    return subject.status in (
+        TaskStatus.DONE,
+        IssueStatus.CLOSED,
+        RequestStatus.CLOSED,
+        RequestStatus.REJECTED,
+        RequestStatus.WITHDRAWN,
+    )
 
 
 def describe(subject: store.Subject | None) -> tuple[int, str]:

@@ -23,7 +23,7 @@ from bot.errors import UsageError
 from storage import approvals, people
 from storage import requests as store
 from storage.rows import id_of
-from storage.tables import ApprovalStep, Department, Member, Project, ResourceRequest
+from storage.tables import ApprovalStep, Department, Member, Project, RequestKind, ResourceRequest
 
 
 async def resource_manager(ctx: Context, department: Department) -> Member | None:
@@ -95,7 +95,7 @@ async def add_threshold_step(
 
 def over_threshold(ctx: Context, request: ResourceRequest) -> bool:
     threshold = Decimal(str(ctx.settings.requests.budget_threshold))
-    return request.kind == "budget" and (request.amount or Decimal(0)) > threshold
+    return request.kind == RequestKind.BUDGET and (request.amount or Decimal(0)) > threshold
 
 
 async def _requester_department(ctx: Context) -> Department:
@@ -140,7 +140,11 @@ def is_automatic(
 
 async def conflicts(ctx: Context, request: ResourceRequest) -> Sequence[ResourceRequest]:
     """Approved requests holding the same person or item in an overlapping window."""
-    if request.kind == "budget" or request.window_start is None or request.window_end is None:
+    if (
+        request.kind == RequestKind.BUDGET
+        or request.window_start is None
+        or request.window_end is None
+    ):
         return []
     rows = await store.held_overlapping(
         ctx.session,

@@ -13,9 +13,9 @@ from commands.framework import Args, Family, Verb
 from commands.task_views import describe_change, is_overdue, status_label, task_line
 from storage import projects, tasks
 from storage.rows import id_of
-from storage.tables import Department, Member, Task
+from storage.tables import Department, Member, Task, TaskStatus
 
-STATUS_ORDER = ("todo", "in_progress", "in_review", "done")
+STATUS_ORDER = (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.IN_REVIEW, TaskStatus.DONE)
 
 
 def _sort_key(task: Task) -> tuple[bool, object, int]:
@@ -36,11 +36,11 @@ async def board(ctx: Context, args: Args) -> None:
         return
     members = await common.member_map(ctx, [t.owner_id for t in rows])
     departments = await common.department_map(ctx, [t.department_id for t in rows])
-    urgent = [t for t in rows if t.status == "blocked" or is_overdue(ctx, t)]
+    urgent = [t for t in rows if t.status == TaskStatus.BLOCKED or is_overdue(ctx, t)]
     if urgent:
         lines = [ctx.t("board.attention", count=len(urgent))]
         for task in urgent:
-            mark = "⛔" if task.status == "blocked" else "⚠"
+            mark = "⛔" if task.status == TaskStatus.BLOCKED else "⚠"
             lines.append(
                 f"{mark} " + task_line(ctx, msg, task, members, departments, with_status=True)
             )
@@ -57,14 +57,14 @@ async def board(ctx: Context, args: Args) -> None:
                 ]
                 lines += ["• " + task_line(ctx, msg, t, members, departments) for t in group]
                 msg.lines(lines)
-    done = sum(1 for t in rows if t.status == "done")
+    done = sum(1 for t in rows if t.status == TaskStatus.DONE)
     msg.context(
         ctx.t(
             "board.footer",
             done=done,
             total=len(rows),
             overdue=sum(1 for t in rows if is_overdue(ctx, t)),
-            blocked=sum(1 for t in rows if t.status == "blocked"),
+            blocked=sum(1 for t in rows if t.status == TaskStatus.BLOCKED),
         )
     )
     ctx.reply(msg)
@@ -118,7 +118,9 @@ async def my(ctx: Context, args: Args, sections: Sequence[Section] = ()) -> None
             lines = [f"**P{project_id} {project.name if project else ''}**"]
             for task in group:
                 mark = (
-                    "⛔ " if task.status == "blocked" else ("⚠ " if is_overdue(ctx, task) else "• ")
+                    "⛔ "
+                    if task.status == TaskStatus.BLOCKED
+                    else ("⚠ " if is_overdue(ctx, task) else "• ")
                 )
                 lines.append(
                     mark + task_line(ctx, msg, task, members, departments, with_status=True)
@@ -138,13 +140,13 @@ async def standup(ctx: Context, args: Args) -> None:
     departments = await common.department_map(ctx, [t.department_id for t in rows])
     msg = ctx.message()
     msg.header(ctx.t("board.standup_header", name=project.name))
-    blocked = [t for t in rows if t.status == "blocked"]
+    blocked = [t for t in rows if t.status == TaskStatus.BLOCKED]
     lines = [ctx.t("board.standup_blocked", count=len(blocked))]
     lines += ["⛔ " + task_line(ctx, msg, t, members, departments) for t in blocked] or [
         "  " + ctx.t("board.none")
     ]
     msg.lines(lines)
-    overdue = [t for t in rows if is_overdue(ctx, t) and t.status != "blocked"]
+    overdue = [t for t in rows if is_overdue(ctx, t) and t.status != TaskStatus.BLOCKED]
     if overdue:
         msg.lines(
             [ctx.t("board.standup_overdue", count=len(overdue))]

@@ -19,7 +19,7 @@ from commands.framework import Args
 from storage import approvals as steps_store
 from storage import projects, rows
 from storage.rows import id_of
-from storage.tables import ApprovalStep, Department, Member, Project
+from storage.tables import ApprovalStatus, ApprovalStep, CharterStatus, Department, Member, Project
 
 SUBVERBS = {
     "": "send",
@@ -69,12 +69,12 @@ class CharterSubject:
         round_steps = await steps_store.steps_of(
             ctx.session, subject_type="charter", subject_id=id_of(project), round=step.round
         )
-        if step.status == "rejected":
-            await approvals.cancel_live(ctx, CHARTER, round_steps, "rejected")
-            _set_status(ctx, project, "rejected", reason=step.reason)
+        if step.status == ApprovalStatus.REJECTED:
+            await approvals.cancel_live(ctx, CHARTER, round_steps, CharterStatus.REJECTED)
+            _set_status(ctx, project, CharterStatus.REJECTED, reason=step.reason)
             await _announce(ctx, project, "charter.notice.rejected", reason=step.reason or "")
-        elif all(s.status == "approved" for s in round_steps):
-            _set_status(ctx, project, "approved")
+        elif all(s.status == ApprovalStatus.APPROVED for s in round_steps):
+            _set_status(ctx, project, CharterStatus.APPROVED)
             await _announce(ctx, project, "charter.notice.approved", count=len(round_steps))
 
 
@@ -109,7 +109,7 @@ async def charter_fields(
     ]
 
 
-def _set_status(ctx: Context, project: Project, status: str, **detail: object) -> None:
+def _set_status(ctx: Context, project: Project, status: CharterStatus, **detail: object) -> None:
     old, project.charter_status, project.updated_at = project.charter_status, status, ctx.now_utc()
     ctx.session.add(project)
     ctx.audit(f"charter.{status}", "project", project.id, **{"from": old}, **detail)
@@ -151,11 +151,11 @@ async def charter_command(ctx: Context, args: Args) -> None:
 
 async def send(ctx: Context, project: Project) -> None:
     await _check_admin(ctx, project)
-    if project.charter_status == "pending":
+    if project.charter_status == CharterStatus.PENDING:
         raise Conflict("error.charter_pending", ref=f"P{project.id}")
     steps = await _build_round(ctx, project)
     await steps_store.add_steps(ctx.session, steps)
-    _set_status(ctx, project, "pending", round=steps[0].round)
+    _set_status(ctx, project, CharterStatus.PENDING, round=steps[0].round)
     for step in steps:  # all open before any card is drawn, so every card shows them open
         await approvals.open_step(ctx, CHARTER, step, project, send=False)
     for step in steps:
@@ -214,7 +214,7 @@ async def status_message(ctx: Context, project: Project, *, sent: bool = False) 
         msg.section(ctx.t("charter.none", ref=f"P{project.id}"))
         return msg
     key = "charter.sent" if sent else "charter.status"
-    status = ctx.t(f"project.charter_{project.charter_status or 'pending'}")
+    status = ctx.t(f"project.charter_{project.charter_status or CharterStatus.PENDING}")
     msg.section(ctx.t(key, ref=f"P{project.id}", name=project.name, status=status))
     msg.context(" · ".join(await step_labels(ctx, steps, CardView.of(ctx), msg)))
     return msg
@@ -225,7 +225,7 @@ async def decide_text(ctx: Context, project: Project, action: str, reason: str) 
     steps = await steps_store.steps_of(
         ctx.session, subject_type="charter", subject_id=id_of(project)
     )
-    pending = [s for s in steps if s.status == "pending"]
+    pending = [s for s in steps if s.status == ApprovalStatus.PENDING]
     mine = [s for s in pending if await approvals.may_decide(ctx, s)]
     if not mine:
         if not pending:

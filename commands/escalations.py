@@ -10,7 +10,7 @@ from commands.framework import ITEM_RE, Args, Family, ItemVerb, Verb
 from storage import escalations as store
 from storage import rows
 from storage.rows import id_of
-from storage.tables import Escalation
+from storage.tables import Escalation, EscalationStatus
 
 SUBJECT_PREFIXES = {"T": "task", "I": "issue", "R": "request"}
 
@@ -70,7 +70,11 @@ async def _line(ctx: Context, escalation: Escalation) -> str:
     subject = await store.subject(ctx.session, escalation.subject_type, escalation.subject_id)
     ref = ladder.subject_ref(escalation.subject_type, ladder.describe(subject)[0])
     status = ctx.t(f"escalation.status_{escalation.status}")
-    due = common.fmt_when(ctx, escalation.next_level_at) if escalation.status == "open" else "—"
+    due = (
+        common.fmt_when(ctx, escalation.next_level_at)
+        if escalation.status == EscalationStatus.OPEN
+        else "—"
+    )
     return ctx.t(
         "escalation.line",
         ref=f"E{escalation.number}",
@@ -111,7 +115,7 @@ async def show(ctx: Context, number: int, args: Args) -> None:
 
 async def resolve(ctx: Context, number: int, args: Args) -> None:
     escalation = await _get(ctx, number, lock=True)
-    if escalation.status != "open":
+    if escalation.status != EscalationStatus.OPEN:
         raise Conflict("error.escalation_closed", ref=f"E{number}")
     project = common.require_project(ctx)
     allowed = await common.pm_ids(ctx, project)

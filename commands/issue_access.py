@@ -20,7 +20,7 @@ from bot.errors import Conflict, NotFound, PermissionDenied
 from commands import common
 from storage import issues, projects, rows
 from storage.rows import id_of
-from storage.tables import Department, Issue, Project
+from storage.tables import Department, Issue, IssueRole, Project
 
 
 async def get_issue(ctx: Context, number: int, *, lock: bool = False) -> Issue:
@@ -107,8 +107,8 @@ async def check_progress(ctx: Context, issue: Issue) -> None:
 
 async def check_note(ctx: Context, issue: Issue) -> None:
     links = (await issues.departments_of(ctx.session, [id_of(issue)])).get(id_of(issue), {})
-    departments = [*links.get(issues.SUPPORT, []), issue.primary_department_id or 0]
-    departments += links.get(issues.INVOLVED, [])
+    departments = [*links.get(IssueRole.SUPPORT, []), issue.primary_department_id or 0]
+    departments += links.get(IssueRole.INVOLVED, [])
     people = {i for i in (issue.owner_id, issue.reporter_id) if i}
     await check(ctx, issue, "error.issue_note_permission", people, departments)
 

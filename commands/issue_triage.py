@@ -21,7 +21,7 @@ from commands.issue_access import check_state, check_triage, get_issue
 from commands.issue_views import fmt_eta, fold_aliases, ref
 from storage import issues
 from storage.rows import id_of
-from storage.tables import Department, Issue, Member
+from storage.tables import Department, Issue, IssueRole, IssueStatus, Member
 
 USAGE = "issue.triage"
 
@@ -47,9 +47,9 @@ class Assignment:
 async def triage(ctx: Context, number: int, args: Args) -> None:
     issue = await get_issue(ctx, number, lock=True)
     await check_triage(ctx, issue)
-    check_state(ctx, issue, ("open", "triaged"), "triage")
+    check_state(ctx, issue, (IssueStatus.OPEN, IssueStatus.TRIAGED), "triage")
     given = await _read(ctx, issue, args)
-    first = issue.status == "open"
+    first = issue.status == IssueStatus.OPEN
     if first:
         missing = [k for k in ("primary", "owner", "eta") if getattr(given, k) is None]
         if missing:
@@ -120,10 +120,10 @@ async def _apply(ctx: Context, issue: Issue, given: Assignment, first: bool) -> 
         await issues.set_departments(
             ctx.session,
             issue_id=id_of(issue),
-            role=issues.SUPPORT,
+            role=IssueRole.SUPPORT,
             department_ids=[d.id for d in given.support if d.id is not None],
         )
-    issue.status, issue.updated_at = "triaged", now
+    issue.status, issue.updated_at = IssueStatus.TRIAGED, now
     if first:
         issue.triaged_at = now
     ctx.session.add(issue)
@@ -143,7 +143,7 @@ async def _apply(ctx: Context, issue: Issue, given: Assignment, first: bool) -> 
 
 async def _state(ctx: Context, issue: Issue) -> TriageState:
     links = (await issues.departments_of(ctx.session, [id_of(issue)])).get(id_of(issue), {})
-    support_ids = links.get(issues.SUPPORT, [])
+    support_ids = links.get(IssueRole.SUPPORT, [])
     departments = await common.department_map(ctx, [*support_ids, issue.primary_department_id])
     primary = departments.get(issue.primary_department_id or 0)
     return TriageState(

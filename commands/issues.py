@@ -24,7 +24,7 @@ from commands.issue_views import (
 )
 from storage import issues
 from storage.rows import id_of
-from storage.tables import Department, Issue
+from storage.tables import Department, Issue, IssueRole, Urgency
 
 TRIAGE_SLA = timedelta(hours=2)
 PLAN_SLA = timedelta(hours=24)
@@ -38,7 +38,7 @@ TRIAGE_OPTIONS = frozenset({"primary", "support", "owner", "eta", "预计解决�
 
 
 def plan_due(issue: Issue) -> timedelta:
-    return GREEN_CHANNEL_PLAN_SLA if issue.urgency == "high" else PLAN_SLA
+    return GREEN_CHANNEL_PLAN_SLA if issue.urgency == Urgency.HIGH else PLAN_SLA
 
 
 async def _departments(ctx: Context, args: Args) -> list[Department]:
@@ -74,7 +74,10 @@ async def report(ctx: Context, args: Args) -> None:
     departments = await _departments(ctx, args)
     await issues.add_issue(ctx.session, issue)
     await issues.set_departments(
-        ctx.session, issue_id=id_of(issue), role=issues.INVOLVED, department_ids=_ids(departments)
+        ctx.session,
+        issue_id=id_of(issue),
+        role=IssueRole.INVOLVED,
+        department_ids=_ids(departments),
     )
     issues.add_entry(
         ctx.session,
@@ -113,7 +116,7 @@ async def _reported_reply(ctx: Context, issue: Issue, departments: list[Departme
         )
     )
     triagers = await common.member_map(ctx, await triager_ids(ctx, common.require_project(ctx)))
-    key = "issue.reported_sla_green" if issue.urgency == "high" else "issue.reported_sla"
+    key = "issue.reported_sla_green" if issue.urgency == Urgency.HIGH else "issue.reported_sla"
     msg.context(
         ctx.t(
             key,
@@ -176,7 +179,7 @@ async def _edit_fields(ctx: Context, issue: Issue, args: Args) -> dict[str, str]
         await issues.set_departments(
             ctx.session,
             issue_id=id_of(issue),
-            role=issues.INVOLVED,
+            role=IssueRole.INVOLVED,
             department_ids=_ids(departments),
         )
         changes["involved"] = ", ".join(d.name for d in departments) or "—"

@@ -10,7 +10,7 @@ from commands.framework import Args, Family, Verb, item_number
 from commands.parsing.dates import parse_date
 from storage import projects, rows, tasks
 from storage.rows import id_of
-from storage.tables import Phase, Project
+from storage.tables import Phase, Project, TaskStatus
 
 PROJECT_OPTIONS = frozenset(
     {
@@ -105,7 +105,7 @@ async def project_card(ctx: Context, project: Project) -> MessageBuilder:
         return msg.mention(member.id, member.name) if member else "—"
 
     all_tasks = await tasks.project_tasks(ctx.session, id_of(project))
-    done = sum(1 for t in all_tasks if t.status == "done")
+    done = sum(1 for t in all_tasks if t.status == TaskStatus.DONE)
     percent = round(100 * done / len(all_tasks)) if all_tasks else 0
     dept_names = []
     for link in links:

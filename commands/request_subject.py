@@ -16,7 +16,15 @@ from storage import approvals as steps_store
 from storage import projects
 from storage import requests as store
 from storage.rows import id_of
-from storage.tables import ApprovalStep, Department, Member, Project, ResourceRequest
+from storage.tables import (
+    ApprovalStatus,
+    ApprovalStep,
+    Department,
+    Member,
+    Project,
+    RequestStatus,
+    ResourceRequest,
+)
 
 
 def window_text(view: CardView, request: ResourceRequest) -> str:
@@ -134,9 +142,9 @@ class RequestSubject:
             now=ctx.now_utc(),
             by=ctx.actor_id,
         )
-        if step.status == "approved":
+        if step.status == ApprovalStatus.APPROVED:
             await _approved(ctx, request, step, project)
-        elif step.status == "rejected":
+        elif step.status == ApprovalStatus.REJECTED:
             await _rejected(ctx, request, step)
         else:
             await _suggested(ctx, request, step)
@@ -158,9 +166,11 @@ async def step_place(ctx: Context, step: ApprovalStep, view: CardView) -> str:
     return department.name if department else view.t(f"approval.rule.{step.rule}")
 
 
-def set_status(ctx: Context, request: ResourceRequest, status: str, **detail: object) -> None:
+def set_status(
+    ctx: Context, request: ResourceRequest, status: RequestStatus, **detail: object
+) -> None:
     old, request.status, request.updated_at = request.status, status, ctx.now_utc()
-    if status in ("rejected", "withdrawn", "closed"):
+    if status in (RequestStatus.REJECTED, RequestStatus.WITHDRAWN, RequestStatus.CLOSED):
         request.closed_at = ctx.now_utc()
     ctx.session.add(request)
     ctx.audit(
@@ -178,19 +188,23 @@ async def advance(ctx: Context, request: ResourceRequest, project: Project) -> A
         if step.status in steps_store.PASSED:
             previous = step
             continue
-        if step.status != "waiting":
+        if step.status != ApprovalStatus.WAITING:
             return step
         if not approval_chain.is_automatic(request, step, previous):
             await approvals.open_step(ctx, REQUEST, step, project)
             return step
         _auto_approve(ctx, step)
         previous = step
-    set_status(ctx, request, "approved")
+    set_status(ctx, request, RequestStatus.APPROVED)
     return None
 
 
 def _auto_approve(ctx: Context, step: ApprovalStep) -> None:
-    step.status, step.decided_by, step.decided_at = "auto", step.approver_id, ctx.now_utc()
+    step.status, step.decided_by, step.decided_at = (
+        ApprovalStatus.AUTO,
+        step.approver_id,
+        ctx.now_utc(),
+    )
     ctx.session.add(step)
     ctx.audit("approval.auto", "approval_step", step.id, position=step.position)
 
@@ -237,8 +251,8 @@ async def _steps(ctx: Context, request: ResourceRequest) -> Sequence[ApprovalSte
 
 
 async def _rejected(ctx: Context, request: ResourceRequest, step: ApprovalStep) -> None:
-    await approvals.cancel_live(ctx, REQUEST, await _steps(ctx, request), "rejected")
-    set_status(ctx, request, "rejected", reason=step.reason)
+    await approvals.cancel_live(ctx, REQUEST, await _steps(ctx, request), RequestStatus.REJECTED)
+    set_status(ctx, request, RequestStatus.REJECTED, reason=step.reason)
 
     def render(t: Translator, msg: MessageBuilder) -> str:
         return t(
@@ -254,7 +268,9 @@ async def _rejected(ctx: Context, request: ResourceRequest, step: ApprovalStep) 
 
 async def _suggested(ctx: Context, request: ResourceRequest, step: ApprovalStep) -> None:
     request.suggestion = step.suggestion
-    set_status(ctx, request, "suggested", suggestion=step.suggestion, proposal=step.proposal)
+    set_status(
+        ctx, request, RequestStatus.SUGGESTED, suggestion=step.suggestion, proposal=step.proposal
+    )
 
     def render(t: Translator, msg: MessageBuilder) -> str:
         return t(

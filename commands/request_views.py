@@ -22,7 +22,7 @@ from commands.request_subject import (
 from storage import approvals as steps_store
 from storage import requests as store
 from storage.rows import id_of
-from storage.tables import ApprovalStep, Member, ResourceRequest
+from storage.tables import ApprovalStatus, ApprovalStep, Member, RequestStatus, ResourceRequest
 
 VERB_WORDS = ("new", "list", "people", "material", "budget")
 LIST_FILTERS = {
@@ -182,8 +182,8 @@ async def request_line(ctx: Context, msg: MessageBuilder, request: ResourceReque
 
 async def state_text(ctx: Context, msg: MessageBuilder, request: ResourceRequest) -> str:
     chain = await steps(ctx, request)
-    pending = next((s for s in chain if s.status == "pending"), None)
-    if request.status != "pending" or pending is None:
+    pending = next((s for s in chain if s.status == ApprovalStatus.PENDING), None)
+    if request.status != RequestStatus.PENDING or pending is None:
         return ctx.t(f"request.status.{request.status}")
     approver = await ctx.session.get(Member, pending.approver_id or 0)
     return ctx.t(

@@ -22,7 +22,7 @@ from commands.request_subject import REQUEST, advance
 from storage import approvals as steps_store
 from storage import requests as store
 from storage.rows import id_of
-from storage.tables import Member, ResourceRequest
+from storage.tables import Member, RequestKind, ResourceRequest
 
 NEW_OPTIONS = frozenset(
     {"amount", "currency", "from", "to", "purpose", "return", "dept", "qty", "kind"}
@@ -71,7 +71,7 @@ async def _build(
         raise UsageError("error.request_missing_what", usage=usage)
     start, end = request_fields.window(ctx, args, usage)
     amount_text = args.option("amount")
-    if kind == "budget" and not amount_text:
+    if kind == RequestKind.BUDGET and not amount_text:
         option = ctx.t("request.option.amount")
         raise UsageError("error.request_missing_option", usage=usage, option=option)
     amount = request_fields.parse_amount(amount_text, usage=usage) if amount_text else None
@@ -138,12 +138,22 @@ def family() -> Family:
             ),
             Verb(
                 ("people", "person", "人力", "人员"),
-                _new_kind("people"),
+                _new_kind(RequestKind.PEOPLE),
                 "request.new",
                 NEW_OPTIONS,
             ),
-            Verb(("material", "物料", "物资"), _new_kind("material"), "request.new", NEW_OPTIONS),
-            Verb(("budget", "预算", "经费"), _new_kind("budget"), "request.new", NEW_OPTIONS),
+            Verb(
+                ("material", "物料", "物资"),
+                _new_kind(RequestKind.MATERIAL),
+                "request.new",
+                NEW_OPTIONS,
+            ),
+            Verb(
+                ("budget", "预算", "经费"),
+                _new_kind(RequestKind.BUDGET),
+                "request.new",
+                NEW_OPTIONS,
+            ),
             Verb(("list", "列表"), request_views.list_requests, "request.list"),
         ),
         item_default=ItemVerb(("show",), request_views.show, "request.show"),

@@ -9,7 +9,7 @@ from bot.render import MessageBuilder
 from commands import common
 from storage import people, tasks
 from storage.rows import id_of
-from storage.tables import Department, Member, Phase, Task, TaskEvent
+from storage.tables import Department, Member, Phase, Task, TaskEvent, TaskStatus
 
 
 def status_label(ctx: Context, status: str) -> str:
@@ -18,7 +18,9 @@ def status_label(ctx: Context, status: str) -> str:
 
 def is_overdue(ctx: Context, task: Task) -> bool:
     return (
-        task.status != "done" and task.due_at is not None and to_aware_utc(task.due_at) < ctx.now()
+        task.status != TaskStatus.DONE
+        and task.due_at is not None
+        and to_aware_utc(task.due_at) < ctx.now()
     )
 
 
@@ -38,12 +40,12 @@ def task_line(
         parts.append(departments[task.department_id or 0].name)
     if task.due_at is not None:
         due = ctx.t("task.due_short", due=common.fmt_when(ctx, task.due_at, task.due_has_time))
-        late = common.overdue_days(ctx, task.due_at) if task.status != "done" else 0
+        late = common.overdue_days(ctx, task.due_at) if task.status != TaskStatus.DONE else 0
         parts.append(due + (" " + ctx.t("task.overdue_by", days=late) if late else ""))
     if with_status:
         parts.append(status_label(ctx, task.status))
     line = f"T{task.number} {task.title} — " + " · ".join(parts)
-    if task.status == "blocked" and task.blocked_reason:
+    if task.status == TaskStatus.BLOCKED and task.blocked_reason:
         line += " · " + ctx.t("task.blocked_because", reason=task.blocked_reason)
     return line
 
@@ -81,7 +83,7 @@ async def show_task(ctx: Context, task: Task, *, history: bool = True) -> Messag
                 ", ".join(f"T{d.number} ({status_label(ctx, d.status)})" for d in deps),
             )
         )
-    if task.status == "blocked":
+    if task.status == TaskStatus.BLOCKED:
         fields.append((ctx.t("field.blocked_reason"), task.blocked_reason or "—"))
     if task.deliverable:
         fields.append((ctx.t("field.deliverable"), task.deliverable))

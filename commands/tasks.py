@@ -16,7 +16,7 @@ from commands.task_states import OPEN, next_status
 from commands.task_views import notify_informed, show_task, status_label
 from storage import projects, rows, tasks
 from storage.rows import id_of
-from storage.tables import Project, Task
+from storage.tables import Project, Task, TaskStatus
 
 ADD_OPTIONS = frozenset({"phase", "owner", "dept", "due", "std", "after", "title"})
 EDIT_OPTIONS = frozenset({"title", "phase", "owner", "dept", "due", "std"})
@@ -309,7 +309,9 @@ async def _apply_move(
         task.done_at = None
     if event == "start":
         waiting = [
-            d for d in await tasks.dependencies(ctx.session, id_of(task)) if d.status != "done"
+            d
+            for d in await tasks.dependencies(ctx.session, id_of(task))
+            if d.status != TaskStatus.DONE
         ]
         if waiting:
             warning = ctx.t("task.waiting_on", refs=", ".join(f"T{d.number}" for d in waiting))

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import CardRef, Outbox
+from storage.tables import CardRef, Outbox, OutboxKind
 
 
 async def card_places(session: AsyncSession, card_key: str) -> list[tuple[str, str, bool]]:
@@ -19,7 +19,7 @@ async def card_places(session: AsyncSession, card_key: str) -> list[tuple[str, s
     for ref in refs.all():
         places[(ref.platform, ref.chat_external_id)] = False
     queued = await session.exec(
-        select(Outbox).where(Outbox.card_key == card_key, Outbox.kind == "send")
+        select(Outbox).where(Outbox.card_key == card_key, Outbox.kind == OutboxKind.SEND)
     )
     for row in queued.all():
         places[(row.platform, row.chat_external_id)] = row.is_direct

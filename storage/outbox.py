@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import Outbox, OutboxLane
+from storage.tables import Outbox, OutboxKind, OutboxLane, OutboxStatus
 
 
 def enqueue(
@@ -22,7 +22,7 @@ def enqueue(
     chat_external_id: str,
     payload: str,
     now: datetime,
-    kind: str = "send",
+    kind: str = OutboxKind.SEND,
     is_direct: bool = False,
     member_id: int | None = None,
     card_key: str | None = None,
@@ -65,7 +65,7 @@ async def pending_chats(
     query = (
         select(Outbox.platform, Outbox.chat_external_id, func.min(Outbox.id))
         .outerjoin(OutboxLane, lane)
-        .where(Outbox.status == "pending", col(Outbox.next_attempt_at) <= now)
+        .where(Outbox.status == OutboxStatus.PENDING, col(Outbox.next_attempt_at) <= now)
         .where(or_(col(OutboxLane.next_send_at).is_(None), col(OutboxLane.next_send_at) <= now))
         .group_by(col(Outbox.platform), col(Outbox.chat_external_id))
         .order_by(func.min(Outbox.id))
@@ -78,7 +78,7 @@ async def pending_chats(
 
 async def next_due(session: AsyncSession) -> datetime | None:
     """When the earliest pending message becomes due (uses the pending index)."""
-    query = select(func.min(Outbox.next_attempt_at)).where(Outbox.status == "pending")
+    query = select(func.min(Outbox.next_attempt_at)).where(Outbox.status == OutboxStatus.PENDING)
     return (await session.exec(query)).one()
 
 
@@ -89,7 +89,7 @@ async def next_in_chat(
     query = (
         select(Outbox)
         .where(
-            Outbox.status == "pending",
+            Outbox.status == OutboxStatus.PENDING,
             Outbox.platform == platform,
             Outbox.chat_external_id == chat_external_id,
         )
@@ -136,8 +136,8 @@ async def stuck(session: AsyncSession, *, now: datetime, older_than: timedelta) 
     waiting = or_(
         col(Outbox.failing_since).is_not(None), col(Outbox.next_attempt_at) < now - older_than
     )
-    late = and_(col(Outbox.status) == "pending", waiting)
-    query = select(Outbox).where(or_(col(Outbox.status) == "failed", late))
+    late = and_(col(Outbox.status) == OutboxStatus.PENDING, waiting)
+    query = select(Outbox).where(or_(col(Outbox.status) == OutboxStatus.FAILED, late))
     query = query.order_by(col(Outbox.id))
     return (await session.exec(query)).all()
 
@@ -146,7 +146,7 @@ async def status_counts(session: AsyncSession) -> dict[str, int]:
     """How many messages are pending and how many failed (sent ones are history)."""
     query = (
         select(Outbox.status, func.count())
-        .where(col(Outbox.status).in_(("pending", "failed")))
+        .where(col(Outbox.status).in_((OutboxStatus.PENDING, OutboxStatus.FAILED)))
         .group_by(col(Outbox.status))
     )
     return {status: int(count) for status, count in (await session.exec(query)).all()}
@@ -154,12 +154,12 @@ async def status_counts(session: AsyncSession) -> dict[str, int]:
 
 async def retry_failed(session: AsyncSession, *, now: datetime, ids: Sequence[int] = ()) -> int:
     """Queue failed messages (all, or those in ``ids``) again, with a fresh give-up clock."""
-    statement = update(Outbox).where(col(Outbox.status) == "failed")
+    statement = update(Outbox).where(col(Outbox.status) == OutboxStatus.FAILED)
     if ids:
         statement = statement.where(col(Outbox.id).in_(ids))
     result = await session.exec(
         statement.values(
-            status="pending",
+            status=OutboxStatus.PENDING,
             next_attempt_at=now,
             attempts=0,
             last_error=None,
@@ -173,6 +173,6 @@ async def mark_answered(session: AsyncSession, *, ids: Sequence[int], now: datet
     """The adapter answered inside the platform's request: don't deliver these copies."""
     await session.exec(
         update(Outbox)
-        .where(col(Outbox.id).in_(ids), col(Outbox.status) == "pending")
-        .values(status="sent", sent_at=now, last_error="answered in the request")
+        .where(col(Outbox.id).in_(ids), col(Outbox.status) == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENT, sent_at=now, last_error="answered in the request")
     )

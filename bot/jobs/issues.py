@@ -28,7 +28,7 @@ from bot.render import MessageBuilder
 from bot.scheduler import JobContext
 from storage import issues, people, projects, schedule
 from storage.rows import id_of
-from storage.tables import Issue, Project
+from storage.tables import Issue, IssueStatus, Project
 
 Finder = Callable[..., Awaitable[Sequence[Issue]]]
 SCANS: tuple[tuple[str, Finder], ...] = (
@@ -52,9 +52,15 @@ async def run(ctx: JobContext) -> None:
 def _still_due(issue: Issue, kind: str) -> bool:
     """Re-checked inside the transaction: another replica or a triage may have come first."""
     if kind == "triage":
-        return issue.triaged_at is None and not issue.triage_breached and issue.status == "open"
+        return (
+            issue.triaged_at is None
+            and not issue.triage_breached
+            and issue.status == IssueStatus.OPEN
+        )
     return (
-        issue.planned_at is None and not issue.plan_breached and issue.status in ("open", "triaged")
+        issue.planned_at is None
+        and not issue.plan_breached
+        and issue.status in (IssueStatus.OPEN, IssueStatus.TRIAGED)
     )
 
 

@@ -33,7 +33,7 @@ from bot.settings import Settings
 from storage import ledger, people, schedule
 from storage.db import transaction
 from storage.rows import id_of
-from storage.tables import Member, Project, Task
+from storage.tables import Member, Project, Task, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,11 @@ def due_reminder(ctx: JobContext, task: Task, zone: ZoneInfo) -> Due | None:
 
 async def remind(session: AsyncSession, ctx: JobContext, due: Due) -> None:
     task = await schedule.claim(session, Task, due.task_id)
-    if task is None or task.status == "done" or due_reminder_key(ctx, task, due) != due.key:
+    if (
+        task is None
+        or task.status == TaskStatus.DONE
+        or due_reminder_key(ctx, task, due) != due.key
+    ):
         return  # another replica has it, or it changed since the scan
     if not await ledger.claim_notification(session, key=due.key, now=ctx.now):
         return

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for its turn (or for a retry)
+    SENT = "sent"
+    FAILED = "failed"  # gave up: ``concord outbox retry`` queues it again
+
+
+class OutboxKind(StrEnum):
+    SEND = "send"  # a new message
+    UPDATE = "update"  # an edit of a card posted before (``card_key``)
+    EPHEMERAL = "ephemeral"  # visible to one person only
 
 
 class Outbox(SQLModel, table=True):
@@ -49,10 +62,10 @@ class Outbox(SQLModel, table=True):
     account_id: str | None = Field(default=None, max_length=200)
     # The inbound event this row answers (None: a notice, card or reminder); for tracing.
     reply_to: str | None = Field(default=None, max_length=200)
-    kind: str = Field(default="send", max_length=10)  # send / update / ephemeral
+    kind: str = Field(default=OutboxKind.SEND, max_length=10)
     card_key: str | None = Field(default=None, max_length=100)
     payload: str  # JSON of the neutral message
-    status: str = Field(default="pending", max_length=10)  # pending / sent / failed
+    status: str = Field(default=OutboxStatus.PENDING, max_length=10)
     attempts: int = 0
     next_attempt_at: datetime
     claimed_by: str | None = Field(default=None, max_length=100)
