@@ -188,6 +188,8 @@ async def _unreachable_inbox(app: App) -> Inbox:
 
 async def test_workers_run_chats_side_by_side_and_each_chat_in_order(app: App) -> None:
     app.inbox.concurrency = 3
+    ran = asyncio.Event()
+    app.inbox.on_processed = ran.set
     app.inbox.start()
     try:
         for chat in ("a", "b", "c"):
@@ -197,7 +199,8 @@ async def test_workers_run_chats_side_by_side_and_each_chat_in_order(app: App) -
                 await app.inbox.receive(say(f'task add "{chat}{n}"', chat=chat))
         async with asyncio.timeout(60):
             while await app.inbox.pending():
-                await asyncio.sleep(0.02)
+                await ran.wait()
+                ran.clear()
     finally:
         await app.inbox.stop(grace=5)
     async with transaction(app.sessions) as session:
