@@ -103,7 +103,6 @@ class Inbox:
         self._waiters: dict[int, _Waiter] = {}
         self._retry_at: dict[tuple[str, str], datetime] = {}
         self._runner: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None  # where the workers run
         self._intake = OutageLog(logger, "database (intake)")
         self._work = OutageLog(logger, "database (inbox workers)")
         self._last_prune: datetime | None = None
@@ -139,16 +138,8 @@ class Inbox:
             return Receipt(0, duplicate=True)
         if wants_answer:
             self._waiters[row_id] = _Waiter(asyncio.get_running_loop().create_future())
-        self.wake()
+        self._wake.set()
         return Receipt(row_id)
-
-    def wake(self) -> None:
-        """Tell the workers there is something to run (from any thread)."""
-        loop = self._loop
-        if loop is None or loop is _running_loop():
-            self._wake.set()
-        elif not loop.is_closed():
-            loop.call_soon_threadsafe(self._wake.set)
 
     async def answer(self, receipt: Receipt, *, timeout: float) -> Answer | None:  # noqa: ASYNC109
         """Wait up to ``timeout`` s for a ``wants_answer`` event to run here."""
@@ -181,10 +172,7 @@ class Inbox:
     # --- workers ---
 
     def start(self) -> None:
-        """Run stored events in the background, on the running loop (``concord serve``
-        gives the workers a thread of their own, so requests are answered meanwhile)."""
         if self._runner is None:
-            self._loop = asyncio.get_running_loop()
             self._runner = asyncio.create_task(self._run(), name="inbox")
 
     async def stop(self, grace: float | None = None) -> int:
@@ -192,7 +180,7 @@ class Inbox:
         stored events are left for the next start."""
         self.close()
         self._stopping = True
-        self.wake()
+        self._wake.set()
         if self._runner is not None:
             self._runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -307,8 +295,8 @@ class Inbox:
             session.add(head)
         self._work.recovered()
         self._retry_at.pop((platform, chat_id), None)
-        if waiter is not None:
-            _resolve(waiter.future, _answer(outcome))
+        if waiter is not None and not waiter.future.done():
+            waiter.future.set_result(_answer(outcome))
         if self.on_processed is not None:
             self.on_processed()
         return True
@@ -353,27 +341,6 @@ class Inbox:
 
     def _now(self) -> datetime:
         return to_utc(self.clock.now())
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-def _resolve(future: asyncio.Future[Answer], answer: Answer) -> None:
-    """Hand the answer to the request waiting for it, which may be on another loop."""
-
-    def give() -> None:
-        if not future.done():
-            future.set_result(answer)
-
-    loop = future.get_loop()
-    if loop is _running_loop():
-        give()
-    elif not loop.is_closed():
-        loop.call_soon_threadsafe(give)
 
 
 def _answer(outcome: Outcome) -> Answer:

@@ -331,7 +331,6 @@ async def start_server(app: App, *, port: int | None = None) -> Server:
     service = Service(
         settings=app.settings,
         clock=app.clock,
-        sessions=app.sessions,
         inbox=app.inbox,
         deliverer=app.deliverer,
         scheduler=app.scheduler,

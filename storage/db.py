@@ -30,48 +30,7 @@ import storage.tables  # noqa: F401  (registers every table on the metadata)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_URL = "sqlite+aiosqlite:///concord.db"
 
-
-class Sessions:
-    """Opens sessions on the engine of the running event loop.
-
-    asyncpg and aiosqlite connections belong to the loop that opened them, and ``concord
-    serve`` answers requests on one loop while its workers run on another; each loop gets
-    its own engine (the first one to ask gets the engine this was built with)."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._makers: dict[asyncio.AbstractEventLoop, async_sessionmaker[AsyncSession]] = {}
-        self._engines: dict[asyncio.AbstractEventLoop, AsyncEngine] = {}
-        try:  # the loop that built the engine keeps it (it also uses it directly)
-            self._home: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            self._home = None
-
-    def __call__(self) -> AsyncSession:
-        loop = asyncio.get_running_loop()
-        maker = self._makers.get(loop)
-        if maker is None:
-            if self._home is None:
-                self._home = loop
-            engine = self.engine if loop is self._home else self._new_engine()
-            self._engines[loop] = engine
-            maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-            self._makers[loop] = maker
-        return maker()
-
-    def _new_engine(self) -> AsyncEngine:
-        return create_engine(self.engine.url.render_as_string(hide_password=False))
-
-    async def close_loop(self) -> None:
-        """Dispose the running loop's own engine (a worker thread's, at its end)."""
-        loop = asyncio.get_running_loop()
-        engine = self._engines.pop(loop, None)
-        self._makers.pop(loop, None)
-        if engine is not None and engine is not self.engine:
-            await engine.dispose()
-
-
-SessionFactory = Sessions
+SessionFactory = async_sessionmaker[AsyncSession]
 
 
 def normalize_url(url: str) -> str:
@@ -150,7 +109,7 @@ def _unavailable_cause(error: BaseException) -> bool:
 
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:
-    return Sessions(engine)
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
 @asynccontextmanager

@@ -24,7 +24,10 @@ async def test_healthz_answers_on_an_ephemeral_port(app: App) -> None:
             "adapters": [],
             "inbox_pending": 0,
         }
-        assert server.service.running  # workers, delivery and the clock, on their own loop
+        service = server.service
+        assert service._ticker is not None
+        assert [job.id for job in service._ticker.get_jobs()] == ["tick"]
+        assert service._deliveries is not None and not service._deliveries.done()
     finally:
         await server.service.stop()
-    assert not server.service.running
+    assert service._deliveries.done()
