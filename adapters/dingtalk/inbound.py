@@ -34,7 +34,7 @@ from bot.messages import ActionEvent, IncomingMessage
 
 JSON = Mapping[str, Any]
 GROUP = "2"
-_AT_WORD = re.compile(r"@([^\s@,，、:：]+)")
+_AT_WORD = re.compile(r"(?<![A-Za-z0-9._%+\-])@([^\s@,，、:：]+)")
 _TRACK_PREFIX = "concord"
 
 
@@ -55,9 +55,9 @@ def message_text(body: JSON) -> str | None:
     """The typed text of a robot message, or None for pictures, files, video."""
     kind = body.get("msgtype")
     if kind == "text":
-        text = (body.get("text") or {}).get("content")
+        text = _mapping(body.get("text")).get("content")
         return text if isinstance(text, str) else None
-    content = body.get("content") if isinstance(body.get("content"), Mapping) else {}
+    content = _mapping(body.get("content"))
     if kind == "richText":
         items = content.get("richText") or []
         words = [i["text"] for i in items if isinstance(i, Mapping) and isinstance(i.get("text"), str)]
@@ -184,6 +184,10 @@ def from_card_callback(body: JSON) -> ActionEvent | None:
         message_id=track_id,
         inputs={k: v for k, v in params.items() if k not in ("action", "value")},
     )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _string(value: Any) -> str | None:

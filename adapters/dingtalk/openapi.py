@@ -47,6 +47,10 @@ class TokenRejected(PlatformError):
     """The access token was refused (expired early, app secret reset): fetch a new one."""
 
 
+class Unreachable(PlatformError):
+    """No answer (connection refused, timeout): the request may or may not have arrived."""
+
+
 class OpenApi:
     def __init__(
         self,
@@ -101,7 +105,7 @@ class OpenApi:
             raise
 
     async def post_json(self, url: str, body: Mapping[str, Any]) -> JSON:
-        """A POST to a full URL (the open-connection call of the Stream gateway)."""
+        """An unauthenticated POST to a full URL (Stream gateway, sessionWebhook)."""
         return await self._send("POST", url, body, headers={})
 
     async def _request(
@@ -120,7 +124,7 @@ class OpenApi:
                 except ValueError:
                     data = None
         except (aiohttp.ClientError, TimeoutError) as error:
-            raise PlatformError(f"DingTalk unreachable: {error!r}") from error
+            raise Unreachable(f"DingTalk unreachable: {error!r}") from error
         answer: JSON = data if isinstance(data, dict) else {}
         error = api_error(status, answer)
         if error is not None:

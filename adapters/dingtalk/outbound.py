@@ -56,7 +56,7 @@ _STAFF_ID = re.compile(r"[A-Za-z0-9_\-.]+")  # userIds; encrypted dingtalkIds st
 
 @dataclass(frozen=True, slots=True)
 class Markdown:
-    """A robot markdown message: ``{"title", "text"}`` plus who is @-mentioned."""
+    """A robot markdown message (``msgKey: sampleMarkdown``) and the userIds it @-mentions."""
 
     title: str
     text: str
@@ -65,6 +65,14 @@ class Markdown:
     def msg_param(self) -> str:
         """``msgParam`` of ``msgKey: sampleMarkdown`` (a JSON string)."""
         return json.dumps({"title": self.title, "text": self.text}, ensure_ascii=False)
+
+    def webhook_body(self) -> JSON:
+        """The same message for a ``sessionWebhook``, which also notifies the @-mentioned."""
+        return {
+            "msgtype": "markdown",
+            "markdown": {"title": self.title, "text": self.text},
+            "at": {"atUserIds": list(self.at_user_ids), "isAtAll": False},
+        }
 
 
 def is_user_id(account: str) -> bool:
@@ -75,11 +83,12 @@ def is_user_id(account: str) -> bool:
 def render_markdown(message: Message, *, in_group: bool, default_locale: str) -> Markdown:
     """The whole message as markdown; buttons (if any) as the equivalent text commands."""
     at: dict[str, None] = {}
-    parts = [_block(block, message, at) for block in message.blocks if not _is_buttons(block)]
-    if message.buttons:
-        locale = message_locale(message, default_locale)
-        key = "dingtalk.card.type_in_group" if in_group else "dingtalk.card.type_in_chat"
-        parts.append("> " + t(locale, key, robot=ROBOT_NAME))
+    locale = message_locale(message, default_locale)
+    key = "dingtalk.card.type_in_group" if in_group else "dingtalk.card.type_in_chat"
+    parts = [
+        "> " + t(locale, key, robot=ROBOT_NAME) if _is_buttons(block) else _block(block, message, at)
+        for block in message.blocks
+    ]
     text = "\n\n".join(p for p in parts if p)
     if message.buttons and in_group:
         text = _CODE.sub(lambda m: f"`@{ROBOT_NAME} {m.group(1)}`", text)

@@ -28,6 +28,7 @@ class Call:
     headers: dict[str, str]
     body: JSON
     response: JSON = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -44,6 +45,8 @@ class FakeDingTalk:
         self.failures: dict[str, list[Failure]] = {}
         self.token_lifetime = 7200
         self.valid_tokens: set[str] = set()
+        # sessionWebhook answers, in order (none queued: 404, as for a session never issued)
+        self.webhook_answers: list[JSON] = []
         # Stream: frames per connection (in order of connecting); acks from every connection.
         self.connection_frames: list[list[JSON]] = []
         self.tickets: set[str] = set()
@@ -52,6 +55,7 @@ class FakeDingTalk:
         self._acked = asyncio.Condition()
         self._connected = asyncio.Condition()
         self._numbers = itertools.count(1)
+        self._token_numbers = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -86,9 +90,13 @@ class FakeDingTalk:
             c
             for c in self.calls
             if c.path in ("/v1.0/robot/groupMessages/send", "/v1.0/robot/oToMessages/batchSend")
+            and c.response
             and not c.response.get("failed")
         ]
-        return [json.loads(c.body["msgParam"])["text"] for c in sends]
+        hooks = [c for c in self.calls if c.path == "/robot/sendBySession" and c.response.get("errcode") == 0]
+        return [json.loads(c.body["msgParam"])["text"] for c in sends] + [
+            c.body["markdown"]["text"] for c in hooks
+        ]
 
     async def wait_for_acks(self, count: int) -> None:
         async with self._acked:
@@ -101,7 +109,7 @@ class FakeDingTalk:
     async def _api(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
         body = await request.json() if request.can_read_body else {}
-        call = Call(path, request.method, dict(request.headers), body)
+        call = Call(path, request.method, dict(request.headers), body, query=dict(request.query))
         self.calls.append(call)
         pending = self.failures.get(path)
         if pending:
@@ -112,6 +120,11 @@ class FakeDingTalk:
             return self._token(call)
         if path == "/v1.0/gateway/connections/open":
             return self._open(call)
+        if path == "/robot/sendBySession":
+            if not self.webhook_answers:
+                return web.json_response({"errcode": 404, "errmsg": "no session"}, status=404)
+            call.response = self.webhook_answers.pop(0)
+            return web.json_response(call.response)
         token = request.headers.get("x-acs-dingtalk-access-token")
         if token not in self.valid_tokens:
             return web.json_response({"code": "InvalidAuthentication", "message": "token"}, status=401)
@@ -121,7 +134,7 @@ class FakeDingTalk:
     def _token(self, call: Call) -> web.Response:
         if (call.body.get("appKey"), call.body.get("appSecret")) != (self.app_key, self.app_secret):
             return web.json_response({"code": "invalidClientId", "message": "bad app"}, status=400)
-        token = f"tok-{next(self._numbers)}"
+        token = f"tok-{next(self._token_numbers)}"
         self.valid_tokens.add(token)
         call.response = {"accessToken": token, "expireIn": self.token_lifetime}
         return web.json_response(call.response)
