@@ -60,7 +60,9 @@ def message_text(body: JSON) -> str | None:
     content = _mapping(body.get("content"))
     if kind == "richText":
         items = content.get("richText") or []
-        words = [i["text"] for i in items if isinstance(i, Mapping) and isinstance(i.get("text"), str)]
+        words = [
+            i["text"] for i in items if isinstance(i, Mapping) and isinstance(i.get("text"), str)
+        ]
         return " ".join(words) if words else None
     if kind == "audio":
         recognized = content.get("recognition")

@@ -40,7 +40,9 @@ RATE_LIMIT_CODES = frozenset(
 QUOTA_CODES = frozenset({"Forbidden.AccessDenied.ApiCountLimitForOrg"})
 RATE_LIMIT_ERRCODES = frozenset({90018, 90002})
 QUOTA_ERRCODES = frozenset({90020})
-INVALID_TOKEN_CODES = frozenset({"InvalidAuthentication", "Forbidden.AccessDenied.AccessTokenInvalid"})
+INVALID_TOKEN_CODES = frozenset(
+    {"InvalidAuthentication", "Forbidden.AccessDenied.AccessTokenInvalid"}
+)
 
 
 class TokenRejected(PlatformError):
@@ -126,9 +128,9 @@ class OpenApi:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise Unreachable(f"DingTalk unreachable: {error!r}") from error
         answer: JSON = data if isinstance(data, dict) else {}
-        error = api_error(status, answer)
-        if error is not None:
-            raise error
+        failure = api_error(status, answer)
+        if failure is not None:
+            raise failure
         return answer
 
 
@@ -140,9 +142,13 @@ def api_error(status: int, data: Mapping[str, Any]) -> PlatformError | None:
         return None
     detail = f"DingTalk error {code or errcode or status}: {data.get('message') or data.get('errmsg') or ''}".strip()
     if code in RATE_LIMIT_CODES or errcode in RATE_LIMIT_ERRCODES or status == 429:
-        return PlatformError(f"DingTalk rate limit ({code or errcode})", retry_after=QPS_RETRY_AFTER)
+        return PlatformError(
+            f"DingTalk rate limit ({code or errcode})", retry_after=QPS_RETRY_AFTER
+        )
     if code in QUOTA_CODES or errcode in QUOTA_ERRCODES:
-        return PlatformError(f"DingTalk monthly quota ({code or errcode})", retry_after=QUOTA_RETRY_AFTER)
+        return PlatformError(
+            f"DingTalk monthly quota ({code or errcode})", retry_after=QUOTA_RETRY_AFTER
+        )
     if code in INVALID_TOKEN_CODES or status == 401:
         return TokenRejected(detail)
     permanent = 400 <= status < 500 or (status < 400 and errcode not in (None, 0))

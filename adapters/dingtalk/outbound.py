@@ -86,7 +86,9 @@ def render_markdown(message: Message, *, in_group: bool, default_locale: str) ->
     locale = message_locale(message, default_locale)
     key = "dingtalk.card.type_in_group" if in_group else "dingtalk.card.type_in_chat"
     parts = [
-        "> " + t(locale, key, robot=ROBOT_NAME) if _is_buttons(block) else _block(block, message, at)
+        "> " + t(locale, key, robot=ROBOT_NAME)
+        if _is_buttons(block)
+        else _block(block, message, at)
         for block in message.blocks
     ]
     text = "\n\n".join(p for p in parts if p)

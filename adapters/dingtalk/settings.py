@@ -75,10 +75,14 @@ def validate(settings: DingTalkSettings) -> None:
     """Say which key is wrong or missing; an enabled adapter must be able to start."""
     locale = normalize_locale(settings.locale)
     if locale is None:
-        raise ConfigError(f"Config key 'dingtalk.locale' must be en or zh-CN, not {settings.locale!r}")
+        raise ConfigError(
+            f"Config key 'dingtalk.locale' must be en or zh-CN, not {settings.locale!r}"
+        )
     settings.locale = locale
     if settings.mode not in MODES:
-        raise ConfigError(f"Config key 'dingtalk.mode' must be \"stream\" or \"http\", not {settings.mode!r}")
+        raise ConfigError(
+            f'Config key \'dingtalk.mode\' must be "stream" or "http", not {settings.mode!r}'
+        )
     for name in ("api_base_url", "oapi_base_url"):
         url = getattr(settings, name)
         if not url.startswith(("https://", "http://")):

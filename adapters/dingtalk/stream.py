@@ -66,7 +66,7 @@ class Backoff:
     failures: int = 0
 
     def next_delay(self) -> float:
-        delay = min(self.first * 2**self.failures, self.longest)
+        delay = min(self.first * float(2**self.failures), self.longest)
         self.failures += 1
         return delay
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from adapters.dingtalk.inbound import from_robot_message
 from adapters.dingtalk.openapi import OpenApi
@@ -21,8 +22,6 @@ from bot.settings import RateLimit, Settings
 from storage.db import transaction
 from tests.dingtalk.fake_dingtalk import FakeDingTalk
 from tests.dingtalk.helpers import APP_KEY, APP_SECRET, CARD_SECRET, GROUP, group_message
-
-from sqlmodel import select
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +38,9 @@ async def fake() -> AsyncIterator[FakeDingTalk]:
     await server.stop()
 
 
-def dingtalk_settings(fake: FakeDingTalk, *, template: str = "", mode: str = "http") -> DingTalkSettings:
+def dingtalk_settings(
+    fake: FakeDingTalk, *, template: str = "", mode: str = "http"
+) -> DingTalkSettings:
     return DingTalkSettings(
         enabled=True,
         client_id=APP_KEY,

@@ -93,7 +93,11 @@ class FakeDingTalk:
             and c.response
             and not c.response.get("failed")
         ]
-        hooks = [c for c in self.calls if c.path == "/robot/sendBySession" and c.response.get("errcode") == 0]
+        hooks = [
+            c
+            for c in self.calls
+            if c.path == "/robot/sendBySession" and c.response.get("errcode") == 0
+        ]
         return [json.loads(c.body["msgParam"])["text"] for c in sends] + [
             c.body["markdown"]["text"] for c in hooks
         ]
@@ -127,7 +131,9 @@ class FakeDingTalk:
             return web.json_response(call.response)
         token = request.headers.get("x-acs-dingtalk-access-token")
         if token not in self.valid_tokens:
-            return web.json_response({"code": "InvalidAuthentication", "message": "token"}, status=401)
+            return web.json_response(
+                {"code": "InvalidAuthentication", "message": "token"}, status=401
+            )
         call.response = self._answer(path, body)
         return web.json_response(call.response)
 

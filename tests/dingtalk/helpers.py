@@ -29,7 +29,10 @@ def robot_headers(now_ms: int, *, secret: str = APP_SECRET) -> dict[str, str]:
 
 def card_headers(now_ms: int, *, secret: str = CARD_SECRET) -> dict[str, str]:
     stamp = str(now_ms)
-    return {"x-ddpaas-signature-timestamp": stamp, "x-ddpaas-signature": card_signature(stamp, secret)}
+    return {
+        "x-ddpaas-signature-timestamp": stamp,
+        "x-ddpaas-signature": card_signature(stamp, secret),
+    }
 
 
 def group_message(
@@ -43,7 +46,9 @@ def group_message(
     """The documented group @-message with our text, sender and extra @-mentions
     (``(dingtalkId, staffId)`` pairs; the robot's own mention stays first)."""
     body = fixture("robot_message_group_at_text.json")
-    body.update(msgId=msg_id, senderStaffId=sender, senderNick=nick, senderId=f"$:LWCP_v1:${sender}")
+    body.update(
+        msgId=msg_id, senderStaffId=sender, senderNick=nick, senderId=f"$:LWCP_v1:${sender}"
+    )
     body["text"]["content"] = " " + text
     for dingtalk_id, staff_id in at:
         user: JSON = {"dingtalkId": dingtalk_id}

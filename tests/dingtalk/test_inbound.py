@@ -65,7 +65,10 @@ def test_rich_text_and_speech_are_read_pictures_are_not_text() -> None:
     rich = from_robot_message(fixture("robot_message_p2p_richtext.json"))
     audio = from_robot_message(fixture("robot_message_p2p_audio.json"))
     picture = from_robot_message(fixture("robot_message_p2p_picture.json"))
-    assert rich is not None and rich.text == "这个问题示例图如下： 通过以上示意图可以明白完整的交互流程"
+    assert (
+        rich is not None
+        and rich.text == "这个问题示例图如下： 通过以上示意图可以明白完整的交互流程"
+    )
     assert audio is not None and audio.text.startswith("钉钉PaaS开放中心")
     assert picture is not None and picture.text == ""
 

@@ -15,7 +15,7 @@ from bot.messages import Actions, Button, Context, Fields, Header, Mention, Mess
 from bot.render import MessageBuilder
 from tests.dingtalk.conftest import DingTalkRig
 from tests.dingtalk.golden import assert_golden
-from tests.dingtalk.scenario import ZHANG, board, request_card
+from tests.dingtalk.scenario import board, request_card
 
 ZHANG_WEI = Mention(7, "张伟", {"dingtalk": "zhangwei", "slack": "U222"})
 GUEST = Mention(8, "访客", {"dingtalk": "$:LWCP_v1:$guest"})  # no userId: cannot be @-ed
@@ -23,7 +23,10 @@ CAROL = Mention(9, "Carol", {"slack": "U333"})  # not on DingTalk
 
 
 def test_mentions_are_user_id_tokens_listed_in_at_user_ids() -> None:
-    message = Message((Section("**T1 写方案** 负责人 <@m:7>，协作 <@m:8> <@m:9> <@m:10>"),), (ZHANG_WEI, GUEST, CAROL))
+    message = Message(
+        (Section("**T1 写方案** 负责人 <@m:7>，协作 <@m:8> <@m:9> <@m:10>"),),
+        (ZHANG_WEI, GUEST, CAROL),
+    )
     rendered = render_markdown(message, in_group=True, default_locale="zh-CN")
     assert rendered.text == "**T1 写方案** 负责人 @zhangwei，协作 @访客 @Carol @?"
     assert rendered.at_user_ids == ("zhangwei",)
@@ -31,7 +34,10 @@ def test_mentions_are_user_id_tokens_listed_in_at_user_ids() -> None:
 
 
 def test_blocks_become_markdown_with_hard_line_breaks() -> None:
-    when = MessageBuilder.when(__import__("datetime").datetime(2026, 11, 25, 7, 0, tzinfo=__import__("datetime").UTC), "11-25 15:00")
+    when = MessageBuilder.when(
+        __import__("datetime").datetime(2026, 11, 25, 7, 0, tzinfo=__import__("datetime").UTC),
+        "11-25 15:00",
+    )
     message = Message(
         (
             Header("看板 —— <@m:7>"),
@@ -54,18 +60,20 @@ def test_buttons_become_text_commands_addressed_to_the_robot_in_groups() -> None
         (
             Header("审批 · R2"),
             Actions((Button("同意", "approval.approve", "5", "primary"),)),
-            Context("也可输入：`申请 R2 同意` · `申请 R2 驳回 \"理由\"`"),
+            Context('也可输入：`申请 R2 同意` · `申请 R2 驳回 "理由"`'),
         )
     )
     group = render_markdown(message, in_group=True, default_locale="zh-CN").text
-    assert "`@Concord 申请 R2 同意` · `@Concord 申请 R2 驳回 \"理由\"`" in group
+    assert '`@Concord 申请 R2 同意` · `@Concord 申请 R2 驳回 "理由"`' in group
     assert "请在本群 @Concord 发送下面的命令" in group
     single = render_markdown(message, in_group=False, default_locale="zh-CN").text
     assert "`申请 R2 同意`" in single and "@Concord" not in single
 
 
 def test_the_hint_follows_the_language_of_the_message() -> None:
-    english = Message((Header("Approval · R2"), Actions((Button("Approve", "approval.approve", "5"),))))
+    english = Message(
+        (Header("Approval · R2"), Actions((Button("Approve", "approval.approve", "5"),)))
+    )
     text = render_markdown(english, in_group=True, default_locale="zh-CN").text
     assert "@Concord in this group" in text
     assert message_locale(Message((Section("123"),)), "zh-CN") == "zh-CN"
@@ -76,14 +84,20 @@ def test_card_params_are_strings_with_up_to_three_buttons() -> None:
     params = card_params(Message((Header("卡片"), Section("正文"), Actions(buttons))))
     assert all(isinstance(v, str) for v in params.values())
     assert (params["title"], params["content"], params["status"]) == ("卡片", "正文", "pending")
-    assert (params["btn3_action"], params["btn3_value"], params["btn3_style"]) == ("a.3", "3", "default")
+    assert (params["btn3_action"], params["btn3_value"], params["btn3_style"]) == (
+        "a.3",
+        "3",
+        "default",
+    )
     assert "btn4_label" not in params
     closed = card_params(Message((Header("卡片"), Section("✅ 已同意"))))
     assert (closed["status"], closed["btn1_label"]) == ("closed", "")
 
 
 def test_long_text_is_cut_within_the_message_limit() -> None:
-    rendered = render_markdown(Message((Section("长" * 10000),)), in_group=True, default_locale="zh-CN")
+    rendered = render_markdown(
+        Message((Section("长" * 10000),)), in_group=True, default_locale="zh-CN"
+    )
     assert len(rendered.text.encode("utf-8")) <= 12000
     assert rendered.text.endswith("…")
     assert len(title(Message((Section("题" * 100),)))) == 64
@@ -114,7 +128,9 @@ async def test_golden_approval_card_without_a_template(rig: DingTalkRig) -> None
     text = json.loads(card.body["msgParam"])["text"]
     assert "`@Concord 申请 R1 同意`" in text
     assert step.status == "pending"
-    assert_golden("approval_card_markdown", {**card.body, "msgParam": json.loads(card.body["msgParam"])})
+    assert_golden(
+        "approval_card_markdown", {**card.body, "msgParam": json.loads(card.body["msgParam"])}
+    )
 
 
 async def test_golden_approval_card_from_the_template(card_rig: DingTalkRig) -> None:

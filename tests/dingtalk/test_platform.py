@@ -35,7 +35,9 @@ class Seconds:
         return self.now
 
 
-def platform_for(fake: FakeDingTalk, *, template: str = "", clock: Seconds | None = None) -> DingTalkPlatform:
+def platform_for(
+    fake: FakeDingTalk, *, template: str = "", clock: Seconds | None = None
+) -> DingTalkPlatform:
     api = OpenApi(
         base_url=fake.base_url, app_key=APP_KEY, app_secret=APP_SECRET, monotonic=clock or Seconds()
     )
@@ -166,7 +168,9 @@ async def test_cards_are_created_once_per_outbox_row_and_updated_for_everyone(
     assert put.body["cardUpdateOptions"] == {"updateCardDataByKey": True}
 
 
-async def test_a_markdown_card_cannot_be_edited_so_its_new_state_is_posted(fake: FakeDingTalk) -> None:
+async def test_a_markdown_card_cannot_be_edited_so_its_new_state_is_posted(
+    fake: FakeDingTalk,
+) -> None:
     platform = platform_for(fake)
     try:
         message_id = await platform.send(Target("dingtalk", GROUP), CARD)
@@ -218,7 +222,10 @@ def test_only_fresh_webhooks_of_groups_on_the_oapi_host_are_kept() -> None:
     assert hooks.live(GROUP) is None
     body["sessionWebhookExpiredTime"] = now + 3_600_000
     hooks.remember(body)
-    assert hooks.live(GROUP) == "http://127.0.0.1:1/robot/sendBySession?session=76da36b4**********8f59e8"
+    assert (
+        hooks.live(GROUP)
+        == "http://127.0.0.1:1/robot/sendBySession?session=76da36b4**********8f59e8"
+    )
     elsewhere = fixture("robot_message_group_at_text.json")
     elsewhere.update(conversationId="cidOther", sessionWebhook="https://evil.example/hook?x=1")
     elsewhere["sessionWebhookExpiredTime"] = now + 3_600_000
