@@ -113,3 +113,29 @@ async def card_rig(app: App, settings: Settings, fake: FakeDingTalk) -> AsyncIte
 
 
 __all__ = ["GROUP", "DingTalkRig", "dingtalk_settings"]
+
+
+class DirectInbox:
+    """Until the durable inbox lands on main: store-and-run in one step, with the real
+    dispatcher (its processed-event mark de-duplicates), the outbox and delivery — what
+    the Slack adapter does today. Raises when the database is unreachable, like the inbox."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def receive(self, event: Any, *, wants_answer: bool = False) -> Any:
+        from types import SimpleNamespace
+
+        from bot.messages import ActionEvent
+
+        if isinstance(event, ActionEvent):
+            replies = await self.app.dispatcher.handle_action(event)
+        else:
+            replies = await self.app.dispatcher.handle_message(event)
+        origin = Origin("dingtalk", event.chat_id, event.sender_id, event.is_direct)
+        await queue_replies(self.app.sessions, origin, replies, now=to_utc(self.app.clock.now()))
+        await self.app.deliver()
+        return SimpleNamespace(id=0, duplicate=False)
+
+    async def answer(self, receipt: Any, *, timeout: float) -> Any:
+        return None  # everything arrives through the outbox

@@ -138,3 +138,15 @@ async def test_golden_approval_card_from_the_template(card_rig: DingTalkRig) -> 
     cards = card_rig.fake.named("/v1.0/card/instances/createAndDeliver")
     [group] = [c for c in cards if c.body["openSpaceId"].startswith("dtv1.card//IM_GROUP.")]
     assert_golden("approval_card", group.body)
+
+
+def test_the_shipped_template_declares_every_card_variable() -> None:
+    from pathlib import Path
+
+    import adapters.dingtalk
+
+    path = Path(adapters.dingtalk.__file__).parent / "approval_card_template.json"
+    template = json.loads(path.read_text(encoding="utf-8"))
+    declared = {v["name"] for v in template["variables"]}
+    buttons = (Button("a", "x.a", "1"),)
+    assert declared == set(card_params(Message((Header("h"), Actions(buttons)))))
