@@ -40,16 +40,6 @@ MAX_BODY = 256 * 1024
 JSON = dict[str, Any]
 
 
-class Receipt(Protocol):
-    @property
-    def duplicate(self) -> bool: ...
-
-
-class Answer(Protocol):
-    @property
-    def replies(self) -> Sequence[Outgoing]: ...
-
-
 class InboxPort(Protocol):
     """The durable inbound port (``bot.inbox.Inbox``) as this adapter uses it."""
 
@@ -57,7 +47,8 @@ class InboxPort(Protocol):
         self, event: IncomingMessage | ActionEvent, *, wants_answer: bool = False
     ) -> Any: ...
 
-    async def answer(self, receipt: Any, *, timeout: float) -> Any: ...
+    # The port's own signature (bot.inbox.Inbox.answer): the wait is bounded by the inbox.
+    async def answer(self, receipt: Any, *, timeout: float) -> Any: ...  # noqa: ASYNC109
 
 
 class DingTalkAdapter:
