@@ -7,14 +7,15 @@ disabled adapter without loading it.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from bot.errors import ConfigError
 from bot.i18n import normalize_locale
+from bot.settings import Settings, fill_section
 
+NAME = "dingtalk"
 MODES = ("stream", "http")
 
 
@@ -40,39 +41,27 @@ class DingTalkSettings:
         return bool(self.approval_card_template_id)
 
 
-def load_settings(table: Mapping[str, Any], env: Mapping[str, str]) -> DingTalkSettings:
+def load(table: Mapping[str, Any], env: Mapping[str, str]) -> DingTalkSettings:
     """The raw ``[dingtalk]`` table and the environment → checked settings."""
     settings = DingTalkSettings()
-    known = {f.name: f for f in dataclasses.fields(settings)}
-    unknown = sorted(set(table) - set(known))
-    if unknown:
-        raise ConfigError(f"Unknown config key(s) in [dingtalk]: {', '.join(unknown)}")
-    for name in known:
-        env_name = f"CONCORD_DINGTALK_{name.upper()}"
-        if env_name in env:
-            setattr(settings, name, _coerce(f"dingtalk.{name}", env[env_name], name))
-        elif name in table:
-            setattr(settings, name, _coerce(f"dingtalk.{name}", table[name], name))
+    fill_section(settings, table, env, "DINGTALK_")
     validate(settings)
     return settings
 
 
-def _coerce(key: str, value: Any, name: str) -> Any:
-    if name == "enabled":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
-            return True
-        if isinstance(value, str) and value.strip().lower() in ("", "0", "false", "no", "off"):
-            return False
-        raise ConfigError(f"Config key {key!r} must be true or false, not {value!r}")
-    if not isinstance(value, str):
-        raise ConfigError(f"Config key {key!r} must be a string, not {value!r}")
-    return value.strip()
+def of(settings: Settings) -> DingTalkSettings:
+    """The ``[dingtalk]`` section of ``settings`` (defaults when the file has none)."""
+    section = settings.adapters.setdefault(NAME, DingTalkSettings())
+    assert isinstance(section, DingTalkSettings)
+    return section
 
 
 def validate(settings: DingTalkSettings) -> None:
     """Say which key is wrong or missing; an enabled adapter must be able to start."""
+    for field in fields(settings):
+        value = getattr(settings, field.name)
+        if isinstance(value, str):
+            setattr(settings, field.name, value.strip())
     locale = normalize_locale(settings.locale)
     if locale is None:
         raise ConfigError(
