@@ -60,27 +60,15 @@ class OpenApi:
         base_url: str,
         app_key: str,
         app_secret: str,
-        session: aiohttp.ClientSession | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.app_key = app_key
         self.app_secret = app_secret
-        self._session = session
         self._monotonic = monotonic
         self._token: str | None = None
         self._expires_at = 0.0
         self._token_lock = asyncio.Lock()
-
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=TIMEOUT)
-        return self._session
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
 
     async def token(self) -> str:
         async with self._token_lock:
@@ -119,7 +107,12 @@ class OpenApi:
         self, verb: str, url: str, body: Mapping[str, Any], *, headers: Mapping[str, str]
     ) -> JSON:
         try:
-            async with self.session.request(verb, url, json=body, headers=headers) as response:
+            # A session per call: nothing is left open when Concord stops, whichever of
+            # its parts (intake, delivery) sends last; DingTalk's limits keep calls few.
+            async with (
+                aiohttp.ClientSession(timeout=TIMEOUT) as session,
+                session.request(verb, url, json=body, headers=headers) as response,
+            ):
                 status = response.status
                 try:
                     data = await response.json(content_type=None)

@@ -15,6 +15,9 @@ Approval cards come two ways:
 * without a template: one markdown message in which the buttons become the text commands
   that do the same (``@Concord 申请 R2 同意``): DingTalk group robots cannot receive clicks,
   so the card says what to type instead.
+
+In a group every suggested command (a ``code`` span) is written ``@Concord …``: the robot
+only receives messages that @-mention it.
 """
 
 from __future__ import annotations
@@ -91,13 +94,19 @@ def render_markdown(message: Message, *, in_group: bool, default_locale: str) ->
         else _block(block, message, at)
         for block in message.blocks
     ]
-    text = "\n\n".join(p for p in parts if p)
-    if message.buttons and in_group:
-        text = _CODE.sub(lambda m: f"`@{ROBOT_NAME} {m.group(1)}`", text)
+    text = addressed("\n\n".join(p for p in parts if p), in_group=in_group)
     return Markdown(title(message), _trim_bytes(text, TEXT_LIMIT_BYTES), tuple(at))
 
 
-def card_params(message: Message) -> dict[str, str]:
+def addressed(text: str, *, in_group: bool) -> str:
+    """In a group a typed command only reaches the robot after an @-mention of it, so every
+    command the text suggests (``code``) is written that way."""
+    if not in_group:
+        return text
+    return _CODE.sub(lambda m: f"`@{ROBOT_NAME} {m.group(1)}`", text)
+
+
+def card_params(message: Message, *, in_group: bool = False) -> dict[str, str]:
     """``cardData.cardParamMap`` for the approval card template (values are strings)."""
     at: dict[str, None] = {}
     body = [
@@ -107,7 +116,7 @@ def card_params(message: Message) -> dict[str, str]:
     ]
     params = {
         "title": title(message),
-        "content": "\n\n".join(p for p in body if p),
+        "content": addressed("\n\n".join(p for p in body if p), in_group=in_group),
         "status": "pending" if message.buttons else "closed",
     }
     buttons = message.buttons[:CARD_BUTTONS]

@@ -118,7 +118,9 @@ class DingTalkPlatform:
         if message_id.startswith(CARD_ID):
             body = {
                 "outTrackId": message_id.removeprefix(CARD_ID),
-                "cardData": {"cardParamMap": card_params(message)},
+                "cardData": {
+                    "cardParamMap": card_params(message, in_group=is_group(target.chat_id))
+                },
                 "cardUpdateOptions": {"updateCardDataByKey": True},
             }
             await self.api.call("PUT", CARD_UPDATE, body)
@@ -172,7 +174,7 @@ class DingTalkPlatform:
         body: dict[str, object] = {
             "cardTemplateId": self.settings.approval_card_template_id,
             "outTrackId": track_id,
-            "cardData": {"cardParamMap": card_params(message)},
+            "cardData": {"cardParamMap": card_params(message, in_group=group)},
             "userIdType": 1,
         }
         if self.settings.mode == "http":

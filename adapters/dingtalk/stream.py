@@ -123,7 +123,10 @@ class StreamClient:
         """One connection; True when the gateway asked us to reconnect (``disconnect``)."""
         ticket = await self.open_connection()
         url = f"{ticket['endpoint']}?ticket={quote_plus(str(ticket['ticket']))}"
-        async with self.api.session.ws_connect(url, heartbeat=30.0) as socket:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(url, heartbeat=30.0) as socket,
+        ):
             self._socket = socket
             self.connections += 1
             self.backoff.reset()

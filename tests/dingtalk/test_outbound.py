@@ -70,6 +70,17 @@ def test_buttons_become_text_commands_addressed_to_the_robot_in_groups() -> None
     assert "`申请 R2 同意`" in single and "@Concord" not in single
 
 
+def test_every_suggested_command_in_a_group_is_addressed_to_the_robot() -> None:
+    digest = Message((Section("本周完成 1 项"), Context("`看板` 查看全部任务")))
+    group = render_markdown(digest, in_group=True, default_locale="zh-CN").text
+    assert group.endswith("> `@Concord 看板` 查看全部任务")
+    single = render_markdown(digest, in_group=False, default_locale="zh-CN").text
+    assert single.endswith("> `看板` 查看全部任务")
+    card = Message((Header("审批"), Context("也可输入：`申请 R2 同意`")))
+    assert card_params(card, in_group=True)["content"] == "> 也可输入：`@Concord 申请 R2 同意`"
+    assert card_params(card)["content"] == "> 也可输入：`申请 R2 同意`"
+
+
 def test_the_hint_follows_the_language_of_the_message() -> None:
     english = Message(
         (Header("Approval · R2"), Actions((Button("Approve", "approval.approve", "5"),)))

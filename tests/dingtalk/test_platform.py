@@ -47,15 +47,12 @@ def platform_for(
 async def test_the_token_is_cached_and_refreshed_before_it_expires(fake: FakeDingTalk) -> None:
     clock = Seconds()
     platform = platform_for(fake, clock=clock)
-    try:
-        await platform.send(Target("dingtalk", GROUP), HELLO)
-        clock.now += 7200 - 301
-        await platform.send(Target("dingtalk", GROUP), HELLO)
-        assert len(fake.named("/v1.0/oauth2/accessToken")) == 1
-        clock.now += 2  # within five minutes of expiry: fetch a new one first
-        await platform.send(Target("dingtalk", GROUP), HELLO)
-    finally:
-        await platform.api.close()
+    await platform.send(Target("dingtalk", GROUP), HELLO)
+    clock.now += 7200 - 301
+    await platform.send(Target("dingtalk", GROUP), HELLO)
+    assert len(fake.named("/v1.0/oauth2/accessToken")) == 1
+    clock.now += 2  # within five minutes of expiry: fetch a new one first
+    await platform.send(Target("dingtalk", GROUP), HELLO)
     assert len(fake.named("/v1.0/oauth2/accessToken")) == 2
     tokens = [c.headers["x-acs-dingtalk-access-token"] for c in fake.named(GROUP_SEND)]
     assert tokens == ["tok-1", "tok-1", "tok-2"]
@@ -63,26 +60,20 @@ async def test_the_token_is_cached_and_refreshed_before_it_expires(fake: FakeDin
 
 async def test_a_rejected_token_is_fetched_again_on_the_next_try(fake: FakeDingTalk) -> None:
     platform = platform_for(fake)
-    try:
+    await platform.send(Target("dingtalk", GROUP), HELLO)
+    fake.valid_tokens.clear()  # the app secret was reset
+    with pytest.raises(PlatformError) as refused:
         await platform.send(Target("dingtalk", GROUP), HELLO)
-        fake.valid_tokens.clear()  # the app secret was reset
-        with pytest.raises(PlatformError) as refused:
-            await platform.send(Target("dingtalk", GROUP), HELLO)
-        assert not refused.value.permanent
-        await platform.send(Target("dingtalk", GROUP), HELLO)
-    finally:
-        await platform.api.close()
+    assert not refused.value.permanent
+    await platform.send(Target("dingtalk", GROUP), HELLO)
     assert len(fake.named("/v1.0/oauth2/accessToken")) == 2
 
 
 async def test_group_and_single_chat_sends(fake: FakeDingTalk) -> None:
     platform = platform_for(fake)
-    try:
-        group_id = await platform.send(Target("dingtalk", GROUP), HELLO)
-        await platform.send(Target("dingtalk", "zhangwei", is_direct=True), HELLO)
-        await platform.send_ephemeral(Target("dingtalk", GROUP), "lina", HELLO)
-    finally:
-        await platform.api.close()
+    group_id = await platform.send(Target("dingtalk", GROUP), HELLO)
+    await platform.send(Target("dingtalk", "zhangwei", is_direct=True), HELLO)
+    await platform.send_ephemeral(Target("dingtalk", GROUP), "lina", HELLO)
     [group] = fake.named(GROUP_SEND)
     assert group_id == "msg:" + group.response["processQueryKey"]
     assert group.body["openConversationId"] == GROUP
@@ -104,11 +95,8 @@ async def test_group_and_single_chat_sends(fake: FakeDingTalk) -> None:
 async def test_rate_limits_say_when_to_retry(fake: FakeDingTalk, status: int, body: dict) -> None:
     fake.fail(GROUP_SEND, status=status, **body)
     platform = platform_for(fake)
-    try:
-        with pytest.raises(PlatformError) as limited:
-            await platform.send(Target("dingtalk", GROUP), HELLO)
-    finally:
-        await platform.api.close()
+    with pytest.raises(PlatformError) as limited:
+        await platform.send(Target("dingtalk", GROUP), HELLO)
     assert limited.value.retry_after == 1.0
     assert not limited.value.permanent
     assert "rate limit" in str(limited.value)
@@ -149,13 +137,10 @@ async def test_cards_are_created_once_per_outbox_row_and_updated_for_everyone(
 ) -> None:
     platform = platform_for(fake, template="tpl.schema")
     target = Target("dingtalk", GROUP, idempotency_key="outbox:9")
-    try:
-        card_id = await platform.send(target, CARD)
-        await platform.send(Target("dingtalk", "zhangwei", idempotency_key="outbox:10"), CARD)
-        decided = Message((Header("审批 · R1"), Section("✅ 已同意")), card_key="approval:4")
-        await platform.update(target, card_id, decided)
-    finally:
-        await platform.api.close()
+    card_id = await platform.send(target, CARD)
+    await platform.send(Target("dingtalk", "zhangwei", idempotency_key="outbox:10"), CARD)
+    decided = Message((Header("审批 · R1"), Section("✅ 已同意")), card_key="approval:4")
+    await platform.update(target, card_id, decided)
     group, single = fake.named("/v1.0/card/instances/createAndDeliver")
     assert card_id == "card:" + group.body["outTrackId"]
     assert group.body["outTrackId"].startswith("concord.outbox-9.g.")
@@ -172,11 +157,8 @@ async def test_a_markdown_card_cannot_be_edited_so_its_new_state_is_posted(
     fake: FakeDingTalk,
 ) -> None:
     platform = platform_for(fake)
-    try:
-        message_id = await platform.send(Target("dingtalk", GROUP), CARD)
-        await platform.update(Target("dingtalk", GROUP), message_id, HELLO)
-    finally:
-        await platform.api.close()
+    message_id = await platform.send(Target("dingtalk", GROUP), CARD)
+    await platform.update(Target("dingtalk", GROUP), message_id, HELLO)
     assert len(fake.named(GROUP_SEND)) == 2
     assert fake.named("/v1.0/card/instances", "PUT") == []
 
@@ -195,13 +177,10 @@ async def test_a_live_session_webhook_carries_the_mentions(fake: FakeDingTalk) -
     settings = dingtalk_settings(fake)
     api = OpenApi(base_url=fake.base_url, app_key=APP_KEY, app_secret=APP_SECRET)
     platform = DingTalkPlatform(api, settings, webhooks)
-    try:
-        await platform.send(Target("dingtalk", GROUP), HELLO)
-        fake.webhook_answers.append({"errcode": 300001, "errmsg": "session expired"})
-        await platform.send(Target("dingtalk", GROUP), HELLO)  # refused: the OpenAPI instead
-        await platform.send(Target("dingtalk", GROUP), HELLO)  # forgotten: straight to it
-    finally:
-        await api.close()
+    await platform.send(Target("dingtalk", GROUP), HELLO)
+    fake.webhook_answers.append({"errcode": 300001, "errmsg": "session expired"})
+    await platform.send(Target("dingtalk", GROUP), HELLO)  # refused: the OpenAPI instead
+    await platform.send(Target("dingtalk", GROUP), HELLO)  # forgotten: straight to it
     hooks = fake.named("/robot/sendBySession")
     assert len(hooks) == 2
     assert hooks[0].query == {"session": "76da36b4**********8f59e8"}

@@ -78,7 +78,6 @@ async def test_frames_are_handled_acked_and_disconnect_reconnects(fake: FakeDing
             await fake.wait_for_acks(4)
     finally:
         await client.stop()
-        await client.api.close()
 
     [opened, *_] = fake.named("/v1.0/gateway/connections/open")
     assert opened.body["clientId"] == APP_KEY
@@ -121,7 +120,6 @@ async def test_a_frame_that_cannot_be_stored_is_acked_with_an_error(fake: FakeDi
             await fake.wait_for_acks(1)
     finally:
         await client.stop()
-        await client.api.close()
     [ack] = fake.acks
     assert ack["code"] == 500
 
@@ -139,7 +137,6 @@ async def test_a_refused_open_backs_off_then_connects(
             await fake.wait_for_connections(1)
     finally:
         await client.stop()
-        await client.api.close()
     assert recorder.delays == [1.0, 2.0, 4.0]
     assert fake.connections == 1
 
