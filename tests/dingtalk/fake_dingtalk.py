@@ -53,6 +53,7 @@ class FakeDingTalk:
         self.connections = 0
         self.acks: list[JSON] = []
         self._acked = asyncio.Condition()
+        self._called = asyncio.Condition()
         self._connected = asyncio.Condition()
         self._numbers = itertools.count(1)
         self._token_numbers = itertools.count(1)
@@ -106,6 +107,10 @@ class FakeDingTalk:
         async with self._acked:
             await self._acked.wait_for(lambda: len(self.acks) >= count)
 
+    async def wait_for_call(self, path: str, count: int = 1) -> None:
+        async with self._called:
+            await self._called.wait_for(lambda: len(self.named(path)) >= count)
+
     async def wait_for_connections(self, count: int) -> None:
         async with self._connected:
             await self._connected.wait_for(lambda: self.connections >= count)
@@ -115,6 +120,8 @@ class FakeDingTalk:
         body = await request.json() if request.can_read_body else {}
         call = Call(path, request.method, dict(request.headers), body, query=dict(request.query))
         self.calls.append(call)
+        async with self._called:
+            self._called.notify_all()
         pending = self.failures.get(path)
         if pending:
             failure = pending.pop(0)

@@ -11,9 +11,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiohttp
+
 from adapters.dingtalk.adapter import CARDS_PATH, EVENTS_PATH
 from adapters.dingtalk.inbound import card_chat
-from bot.main import App
+from bot.main import App, start_server
 from bot.settings import Settings
 from storage import db
 from storage.tables import ApprovalStep, InboundEvent, Member, Project, Task
@@ -22,6 +24,7 @@ from tests.dingtalk.conftest import (
     DingTalkRig,
     Mentions,
     card_click,
+    configure,
     now_ms,
     start_rig,
 )
@@ -292,3 +295,31 @@ async def test_stream_frames_that_cannot_be_stored_are_acked_with_an_error(
         acks = await acks_of(fake, 1)
     assert acks["f1"]["code"] == 500  # DingTalk pushes it again
     assert await app.inbox.pending() == 0
+
+
+# --- concord serve ---
+
+
+async def test_concord_serve_mounts_dingtalk_and_answers_on_its_own(
+    app: App, settings: Settings, fake: FakeDingTalk
+) -> None:
+    """The composition root's server: the inbox workers and the delivery loop do the rest."""
+    configure(settings, fake)
+    server = await start_server(app, port=0)
+    base = f"http://127.0.0.1:{server.port}"
+    body = group_message('项目 新建 "阿波罗"', msg_id="msg-serve")
+    try:
+        async with aiohttp.ClientSession() as client:
+            async with client.get(base + "/healthz") as health:
+                assert (await health.json())["adapters"] == ["dingtalk"]
+            async with client.post(
+                base + EVENTS_PATH,
+                data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                headers=robot_headers(now_ms()),
+            ) as response:
+                assert response.status == 200
+        async with asyncio.timeout(10):
+            await fake.wait_for_call("/v1.0/robot/groupMessages/send")
+    finally:
+        await server.service.stop()
+    assert any("P1 阿波罗" in text for text in fake.sent_texts())
