@@ -3,5 +3,6 @@ the OpenAPI out, approval cards as advanced interactive cards or as text command
 
 Modules: ``settings`` (``[dingtalk]``, no network imports), ``signing`` and ``inbound``
 (pure), ``outbound`` (pure rendering), ``openapi`` (token + errors), ``platform``
-(delivery), ``stream`` (the Stream protocol client), ``adapter`` (routes and wiring).
+(delivery), ``people`` (nicks become names), ``stream`` (the Stream protocol client),
+``adapter`` (routes and wiring).
 """

@@ -28,6 +28,7 @@ from adapters.base import Host
 from adapters.dingtalk import inbound, signing
 from adapters.dingtalk.openapi import OpenApi
 from adapters.dingtalk.outbound import PLATFORM
+from adapters.dingtalk.people import Nicks
 from adapters.dingtalk.platform import DingTalkPlatform, SessionWebhooks
 from adapters.dingtalk.settings import DingTalkSettings
 from adapters.dingtalk.stream import HandlerRefused, StreamClient
@@ -55,7 +56,7 @@ class DingTalkAdapter:
         )
         self.webhooks = SessionWebhooks(settings.oapi_base_url)
         self.platform = DingTalkPlatform(self.api, settings, self.webhooks)
-        self.people = None  # names come with every message (senderNick, @name)
+        self.people = Nicks(host.profiles, host.clock)
         self.stream: StreamClient | None = None
         host.web.router.add_post(EVENTS_PATH, self.handle_events)
         host.web.router.add_post(CARDS_PATH, self.handle_cards)
@@ -111,6 +112,7 @@ class DingTalkAdapter:
         if event is None:
             return False
         self.webhooks.remember(body)
+        self.people.heard(event.sender_id, event.sender_name)
         await self._store(event)
         return True
 

@@ -49,6 +49,16 @@ async def test_a_chinese_task_command_creates_the_task_and_replies(rig: DingTalk
     assert members == {"王小丽", "张伟"}  # the sender's nick, the mention's name
 
 
+async def test_the_nick_someone_speaks_with_becomes_their_name(rig: DingTalkRig) -> None:
+    await rig.say('项目 新建 "阿波罗"')
+    await rig.say('任务 新建 "写方案" 负责人:@张伟', at=ZHANG)  # known from the mention
+    assert await rig.say("我的", sender="zhangwei", nick="张伟（研发）") == 200
+    names = {m.name for m in await rig.rows(Member)}
+    assert names == {"王小丽", "张伟（研发）"}
+    await rig.say("看板")
+    assert "@zhangwei" in rig.fake.sent_texts()[-1]
+
+
 async def test_the_message_is_stored_before_the_answer_and_run_after_it(rig: DingTalkRig) -> None:
     body = group_message('项目 新建 "阿波罗"', msg_id="msg-stored")
     assert await rig.post_message(body) == 200
