@@ -60,7 +60,7 @@ def is_card(message: Message) -> bool:
 def card(message: Message) -> JSON:
     """The card JSON 2.0 of a neutral message."""
     blocks = list(message.blocks)
-    header = next((b for b in blocks if isinstance(b, Header)), None)
+    header = blocks[0] if blocks and isinstance(blocks[0], Header) else None
     elements = [e for block in blocks if block is not header for e in _elements(block, message)]
     result: JSON = {
         "schema": "2.0",
