@@ -5,16 +5,23 @@ aiohttp on 127.0.0.1 with an ephemeral port; point ``[feishu] domain`` (and so t
 and JSON body. Calls can be made to fail (e.g. 429 with ``x-ogw-ratelimit-reset``, as in
 tests/fixtures/feishu/rate_limit_429.http.txt). Sends with a ``uuid`` seen before return
 the first message again, as Feishu does within an hour.
+
+The long connection is faked too: ``/callback/ws/endpoint`` hands out the fake's own
+``ws://`` URL, where ``push`` sends events as protobuf ``pbbp2.Frame`` data frames (the
+SDK's own message class) and the client's reply frames are collected in ``frames_back``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
+from lark_oapi.ws.pb.pbbp2_pb2 import Frame
 
 JSON = dict[str, Any]
 TOKEN = "t-fake-tenant-token"
@@ -55,6 +62,10 @@ class FakeFeishu:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.sockets: list[web.WebSocketResponse] = []
+        self.frames_back: list[JSON] = []  # {"message_id", "code", "data"} per reply frame
+        self._frames = asyncio.Condition()
+        self._frame_ids = itertools.count(1)
 
     async def start(self) -> None:
         app = web.Application()
@@ -68,6 +79,8 @@ class FakeFeishu:
         )
         for verb, path, route in routes:
             app.router.add_route(verb, path, self._handler(route))
+        app.router.add_post("/callback/ws/endpoint", self._endpoint)
+        app.router.add_get("/ws", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -75,6 +88,8 @@ class FakeFeishu:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        for socket in list(self.sockets):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -157,3 +172,76 @@ class FakeFeishu:
         if uuid:
             self._by_uuid[uuid] = data
         return data
+
+    # --- long connection ---
+
+    async def wait_connected(self) -> None:
+        async with self._frames:
+            await self._frames.wait_for(lambda: bool(self.sockets))
+
+    async def push(self, payload: JSON) -> JSON:
+        """Send one event as a data frame; return the client's reply (its answer decoded)."""
+        message_id = f"frame{next(self._frame_ids)}"
+        frame = Frame(SeqID=1, LogID=1, service=1, method=1)
+        for key, value in (
+            ("type", "event"),
+            ("message_id", message_id),
+            ("trace_id", "trace"),
+            ("sum", "1"),
+            ("seq", "0"),
+        ):
+            header = frame.headers.add()
+            header.key, header.value = key, value
+        frame.payload = json.dumps(payload, ensure_ascii=False).encode()
+        await self.sockets[-1].send_bytes(frame.SerializeToString())
+        async with self._frames:
+            await self._frames.wait_for(
+                lambda: any(f["message_id"] == message_id for f in self.frames_back)
+            )
+        return next(f for f in self.frames_back if f["message_id"] == message_id)
+
+    async def _endpoint(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.calls.append(
+            Call("ws.endpoint", "POST", request.path, dict(request.headers), {}, body)
+        )
+        url = f"ws://127.0.0.1:{self.port}/ws?device_id=d1&service_id=1"
+        config = {
+            "PingInterval": 120,
+            "ReconnectCount": -1,
+            "ReconnectInterval": 120,
+            "ReconnectNonce": 30,
+        }
+        return web.json_response(
+            {"code": 0, "msg": "ok", "data": {"URL": url, "ClientConfig": config}}
+        )
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        async with self._frames:
+            self.sockets.append(socket)
+            self._frames.notify_all()
+        async for message in socket:
+            if message.type == WSMsgType.BINARY:
+                await self._frame_back(message.data)
+        self.sockets.remove(socket)
+        return socket
+
+    async def _frame_back(self, raw: bytes) -> None:
+        frame = Frame()
+        frame.ParseFromString(raw)
+        headers = {h.key: h.value for h in frame.headers}
+        if frame.method != 1:  # a ping
+            return
+        answer = json.loads(frame.payload)
+        data = answer.get("data")
+        async with self._frames:
+            self.frames_back.append(
+                {
+                    "message_id": headers.get("message_id"),
+                    "code": answer.get("code"),
+                    "data": json.loads(base64.b64decode(data)) if data else None,
+                }
+            )
+            self._frames.notify_all()
