@@ -14,6 +14,7 @@ the socket and ends the thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -85,10 +86,9 @@ class LongConnection:
         thread, loop = self._thread, self._loop
         if thread is None or loop is None or loop.is_closed():
             return
-        try:
+        # The SDK's loop only ends through this; should it have closed, the thread is done.
+        with contextlib.suppress(RuntimeError):
             asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
-        except RuntimeError:  # the loop closed in between: the thread is ending anyway
-            pass
         await asyncio.to_thread(thread.join)
         self._thread = None
 
