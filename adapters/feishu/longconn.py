@@ -18,7 +18,7 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import lark_oapi as lark
@@ -33,7 +33,7 @@ from adapters.feishu.settings import FeishuSettings
 
 logger = logging.getLogger("concord.feishu")
 Payload = dict[str, Any]
-Handle = Callable[[Payload], Awaitable[Payload]]
+Handle = Callable[[Payload], Coroutine[Any, Any, Payload]]
 # Feishu waits 3 s for the answer; leave room for the frame's way back.
 ANSWER_TIMEOUT = 2.8
 # The loop the SDK made at import stays referenced (replacing it must not garbage-collect
@@ -47,7 +47,8 @@ def event_handler(handle: Handle, loop: asyncio.AbstractEventLoop) -> lark.Event
     def run(data: Any) -> Payload:
         payload = json.loads(LarkJSON.marshal(data) or "{}")
         future = asyncio.run_coroutine_threadsafe(handle(payload), loop)
-        return future.result(timeout=ANSWER_TIMEOUT)
+        answer: Payload = future.result(timeout=ANSWER_TIMEOUT)
+        return answer
 
     def on_message(data: Any) -> None:
         run(data)
