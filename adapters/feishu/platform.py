@@ -162,6 +162,16 @@ class FeishuPlatform:
         )
         await self.send(direct, message)
 
+    async def bot_open_id(self) -> str:
+        """``GET /open-apis/bot/v3/info`` (no typed wrapper in lark-oapi): the bot's open_id."""
+        request = lark.BaseRequest.builder().http_method(lark.HttpMethod.GET)
+        request = request.uri("/open-apis/bot/v3/info").token_types({lark.AccessTokenType.TENANT})
+        response = await self.call(lambda option: self.client.arequest(request.build(), option))
+        open_id = response.get("open_id")
+        if not open_id:
+            raise PlatformError("Feishu bot/v3/info named no open_id")
+        return str(open_id)
+
     async def call(self, request: Callable[[lark.RequestOption], Awaitable[Any]]) -> JSONData:
         """Run one API call with a current token; its ``data`` or a ``PlatformError``."""
         option = await self.tokens.option()
@@ -218,5 +228,7 @@ def _data(content: bytes | None) -> JSONData:
         body = json.loads(content or b"{}")
     except ValueError:
         return {}
-    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(body, dict):
+        return {}
+    data = body.get("data", body.get("bot"))  # bot/v3/info answers {"bot": {…}}
     return data if isinstance(data, dict) else {}

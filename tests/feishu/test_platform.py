@@ -126,3 +126,9 @@ async def test_unreachable_feishu_is_a_transient_error(feishu_settings: FeishuSe
     with pytest.raises(PlatformError) as caught:
         await FeishuPlatform(api_client(feishu_settings)).send(Target("feishu", "oc_g"), TEXT)
     assert not caught.value.permanent
+
+
+async def test_the_bots_own_open_id(platform: FeishuPlatform, fake: FakeFeishu) -> None:
+    assert await platform.bot_open_id() == fake.bot_open_id
+    [info] = fake.named("bot.info")
+    assert info.headers["Authorization"] == f"Bearer {TOKEN}"
