@@ -11,21 +11,16 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import targets
 from bot.clock import to_utc
 from bot.settings import Settings
 from bot.workdays import WorkCalendar
-from storage.tables import Department, Member
+from storage.tables import Member
 
 
 async def approver_zone(session: AsyncSession, settings: Settings, member: Member) -> ZoneInfo:
-    """The member's own zone, else their department's (regions differ), else the workspace's."""
-    if member.timezone:
-        return ZoneInfo(member.timezone)
-    if member.department_id is not None:
-        department = await session.get(Department, member.department_id)
-        if department is not None and department.timezone:
-            return ZoneInfo(department.timezone)
-    return ZoneInfo(settings.timezone)
+    """The approver's zone, by the one person policy (``bot.targets.person_zone``)."""
+    return await targets.person_zone(session, settings, member)
 
 
 def step_deadline(

@@ -14,7 +14,8 @@ from bot import __version__
 from bot.clock import ManualClock, ShiftedClock, SystemClock
 from bot.errors import ConfigError
 from bot.i18n import normalize_locale
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
+from storage.single_process import DatabaseInUse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from bot.main import load_settings
+
     settings = load_settings(args.config)
     if args.db:
         settings.database_url = args.db
@@ -88,12 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"concord: {error}", file=sys.stderr)
         return 2
+    except DatabaseInUse as error:
+        print(f"concord: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import runners
+    from bot import main as runners
 
     if args.command == "console":
         if args.locale:

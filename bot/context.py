@@ -34,6 +34,8 @@ class Context:
     tz: ZoneInfo
     mentions: Mapping[str, str] = field(default_factory=dict)  # external id → display name
     outgoing: list[Outgoing] = field(default_factory=list)
+    # Set by the router from the verb (``my``, ``help``): chat answers go to the speaker only.
+    private: bool = False
 
     @property
     def t(self) -> Translator:
@@ -60,7 +62,10 @@ class Context:
         return MessageBuilder(card_key)
 
     def reply(self, message: Message | MessageBuilder) -> None:
-        """Answer in the chat the command came from."""
+        """Answer in the chat the command came from (only the speaker, for a private verb)."""
+        if self.private:
+            self.reply_private(message)
+            return
         self.outgoing.append(Outgoing(_built(message)))
 
     def reply_private(self, message: Message | MessageBuilder) -> None:

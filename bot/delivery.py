@@ -80,6 +80,11 @@ class Deliverer:
         self.app_limits = AppLimits.from_settings(self.settings)
         # One pass at a time in this process (the console and the loop may both call drain).
         self._pass = asyncio.Lock()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Finish the message being sent, then send no more (graceful stop)."""
+        self._stopping = True
 
     def _now(self) -> datetime:
         return to_utc(self.clock.now())
@@ -88,7 +93,7 @@ class Deliverer:
         """Deliver what is due now; returns how many delivery attempts were made."""
         async with self._pass:
             done = 0
-            while done < max_messages:
+            while done < max_messages and not self._stopping:
                 attempted = await self._round(max_messages - done)
                 if not attempted:
                     break
@@ -111,7 +116,7 @@ class Deliverer:
             )
         attempted = 0
         for platform, chat_id in chats:
-            if attempted >= budget:
+            if attempted >= budget or self._stopping:
                 break
             if await self._attempt_next(platform, chat_id):
                 attempted += 1
@@ -204,9 +209,8 @@ class Deliverer:
                 await adapter.update(target, message_id, message)
                 return message_id
             return await adapter.send(target, message)
-        if row.kind == "ephemeral" and row.member_id is not None:
-            accounts = await people.accounts_of(session, {row.member_id})
-            account = accounts.get(row.member_id, {}).get(row.platform)
+        if row.kind == "ephemeral" and (row.account_id or row.member_id is not None):
+            account = row.account_id or await _account(session, row)
             if account:
                 await adapter.send_ephemeral(target, account, message)
                 return None
@@ -224,6 +228,12 @@ class Deliverer:
         delay = self.policy.delay(error, row.attempts)
         row.next_attempt_at = now + timedelta(seconds=delay)
         logger.info("outbox message %s retries in %.1fs: %s", row.id, delay, row.last_error)
+
+
+async def _account(session: AsyncSession, row: Outbox) -> str | None:
+    assert row.member_id is not None
+    accounts = await people.accounts_of(session, {row.member_id})
+    return accounts.get(row.member_id, {}).get(row.platform)
 
 
 def _after(moment: datetime | None, now: datetime) -> bool:

@@ -1,17 +1,19 @@
-"""From an inbound message or button press to replies: the single translation point.
+"""From a stored inbound event to queued replies: the single translation point.
 
-One transaction per event: resolve who and where, run the command, write every message that
-is not an immediate answer into the outbox, commit. A ``UserError`` rolls back and becomes a
+``Dispatcher.run`` works inside the caller's transaction (the inbox worker's, which also marks
+the event processed): resolve who and where, run the command in a savepoint, write every
+message it produced into the outbox. A ``UserError`` rolls the savepoint back and becomes a
 short private reply; anything else becomes "something went wrong (ref …)", logged with the
-same reference. Events carrying an id run once (platform retries are dropped).
+same reference. A database that went away is not the command's fault: that error is raised
+to the caller, which keeps the event for later.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -27,10 +29,11 @@ from bot.settings import Settings
 from bot.targets import with_accounts
 from bot.workdays import make_calendar
 from storage import outbox, people
-from storage.db import SessionFactory, transaction
-from storage.tables import Chat, Member, Project
+from storage.db import SessionFactory, is_unavailable, transaction
+from storage.tables import Chat, Member, Outbox, Project
 
 logger = logging.getLogger("concord.dispatch")
+InboundEvent = IncomingMessage | ActionEvent
 
 
 class Router(Protocol):
@@ -39,6 +42,40 @@ class Router(Protocol):
     async def run_action(
         self, ctx: Context, action: str, value: str, inputs: dict[str, str]
     ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an event came from: answers without a target go back there."""
+
+    platform: str
+    chat_id: str
+    is_direct: bool
+    thread_id: str | None  # public answers
+    private_thread_id: str | None  # private answers (where the clicked card is)
+    event_id: str  # what the answers reply to
+
+    @classmethod
+    def of(cls, event: InboundEvent) -> Origin:
+        private = event.card_thread_id if isinstance(event, ActionEvent) else event.thread_id
+        return cls(
+            event.platform,
+            event.chat_id,
+            event.is_direct,
+            event.thread_id,
+            private,
+            event.event_id or "direct",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What running an event produced: every reply is in the outbox already; ``answer`` is
+    what it said back to its own chat (for adapters that answer inside the request)."""
+
+    answer: tuple[Outgoing, ...]
+    outbox_ids: tuple[int, ...]
+    failed: str | None = None  # the error reference when the command raised
 
 
 class Dispatcher:
@@ -52,137 +89,93 @@ class Dispatcher:
         self.calendar = make_calendar(settings.calendar)
 
     async def handle_message(self, message: IncomingMessage) -> list[Outgoing]:
-        """Run a command; return the immediate replies for ``message``'s chat."""
-
-        async def body(ctx: Context) -> None:
-            await self.router.run_text(ctx, message.text)
-
-        return await self._run(
-            message.platform,
-            message.chat_id,
-            message.chat_name,
-            message.is_direct,
-            message.sender_id,
-            message.sender_name,
-            message.event_id,
-            dict(message.mentions),
-            body,
-        )
+        """Run a message in its own transaction, without the inbox (tests, tools)."""
+        return await self._handle(message)
 
     async def handle_action(self, event: ActionEvent) -> list[Outgoing]:
-        """Run a button press; return the immediate replies for the presser."""
+        """Run a button press in its own transaction, without the inbox (tests, tools)."""
+        return await self._handle(event)
 
-        async def body(ctx: Context) -> None:
-            await self.router.run_action(ctx, event.action, event.value, dict(event.inputs))
+    async def _handle(self, event: InboundEvent) -> list[Outgoing]:
+        async with transaction(self.sessions) as session:
+            outcome = await self.run(session, event)
+        return list(outcome.answer)
 
-        return await self._run(
-            event.platform,
-            event.chat_id,
-            event.chat_name,
-            event.is_direct,
-            event.sender_id,
-            event.sender_name,
-            event.event_id,
-            {},
-            body,
-        )
-
-    async def _run(
+    async def run(
         self,
-        platform: str,
-        chat_id: str,
-        chat_name: str | None,
-        is_direct: bool,
-        sender_id: str,
-        sender_name: str | None,
-        event_id: str | None,
-        mentions: dict[str, str],
-        body: Callable[[Context], Awaitable[None]],
-    ) -> list[Outgoing]:
-        locale = self.settings.platform_locale(platform)
+        session: AsyncSession,
+        event: InboundEvent,
+        *,
+        hold_answer_until: datetime | None = None,
+    ) -> Outcome:
+        """Run ``event`` in ``session`` and queue everything it says.
+
+        ``hold_answer_until`` keeps the answer's outbox rows back until then, so an adapter
+        that puts the answer in its HTTP response can mark them delivered first."""
+        origin = Origin.of(event)
+        locale = self.settings.platform_locale(event.platform)
         try:
-            async with transaction(self.sessions) as session:
-                if event_id and not await outbox.mark_event(
-                    session, platform=platform, event_id=event_id, now=self._now()
-                ):
-                    logger.info("dropping duplicate event %s/%s", platform, event_id)
-                    return []
-                ctx = await self._context(
-                    session,
-                    platform,
-                    chat_id,
-                    chat_name,
-                    is_direct,
-                    sender_id,
-                    sender_name,
-                    mentions,
-                )
+            async with session.begin_nested():
+                ctx = await self._context(session, event)
                 locale = ctx.locale
-                await body(ctx)
-                return await self._finish(ctx)
+                if isinstance(event, ActionEvent):
+                    await self.router.run_action(ctx, event.action, event.value, dict(event.inputs))
+                else:
+                    await self.router.run_text(ctx, event.text)
+                filled = await fill_accounts(session, ctx.outgoing)
+                return await self._queue_all(session, ctx, origin, filled, hold_answer_until)
         except UserError as error:
             logger.info(
                 "refused %s/%s from %s: %s %s",
-                platform,
-                chat_id,
-                sender_id,
+                event.platform,
+                event.chat_id,
+                event.sender_id,
                 error.key,
                 error.params,
             )
-            await self._remember_event(platform, event_id)
-            return [Outgoing(Message((Section(render_error(locale, error)),)), kind="ephemeral")]
-        except Exception:
+            text = render_error(locale, error)
+            return await self._answer_privately(session, event, origin, text, hold_answer_until)
+        except Exception as error:
+            if is_unavailable(error):
+                raise
             ref = secrets.token_hex(3)
-            logger.exception("command failed (ref %s) in %s/%s", ref, platform, chat_id)
-            return [
-                Outgoing(
-                    Message((Section(t(locale, "error.internal", ref=ref)),)), kind="ephemeral"
-                )
-            ]
+            logger.exception("command failed (ref %s) in %s/%s", ref, event.platform, event.chat_id)
+            text = t(locale, "error.internal", ref=ref)
+            outcome = await self._answer_privately(session, event, origin, text, hold_answer_until)
+            return replace(outcome, failed=ref)
 
     def _now(self) -> datetime:
         return to_utc(self.clock.now())
 
-    async def _remember_event(self, platform: str, event_id: str | None) -> None:
-        if not event_id:
-            return
-        async with transaction(self.sessions) as session:
-            await outbox.mark_event(session, platform=platform, event_id=event_id, now=self._now())
-
-    async def _context(
-        self,
-        session: AsyncSession,
-        platform: str,
-        chat_id: str,
-        chat_name: str | None,
-        is_direct: bool,
-        sender_id: str,
-        sender_name: str | None,
-        mentions: dict[str, str],
-    ) -> Context:
+    async def _context(self, session: AsyncSession, event: InboundEvent) -> Context:
         now = self._now()
         actor, _ = await people.ensure_member(
-            session, platform=platform, external_id=sender_id, name=sender_name, now=now
+            session,
+            platform=event.platform,
+            external_id=event.sender_id,
+            name=event.sender_name,
+            now=now,
         )
         chat = await people.ensure_chat(
             session,
-            platform=platform,
-            external_id=chat_id,
-            name=chat_name,
-            is_direct=is_direct,
+            platform=event.platform,
+            external_id=event.chat_id,
+            name=event.chat_name,
+            is_direct=event.is_direct,
             now=now,
         )
         project = await session.get(Project, chat.project_id) if chat.project_id else None
+        mentions = dict(event.mentions) if isinstance(event, IncomingMessage) else {}
         return Context(
             session=session,
             settings=self.settings,
             clock=self.clock,
             calendar=self.calendar,
-            platform=platform,
+            platform=event.platform,
             actor=actor,
             chat=chat,
             project=project,
-            locale=self.locale_for(platform, actor, chat),
+            locale=self.locale_for(event.platform, actor, chat),
             tz=self.timezone_for(actor, chat),
             mentions=mentions,
         )
@@ -200,17 +193,80 @@ class Dispatcher:
                 return ZoneInfo(candidate)
         return ZoneInfo(self.settings.timezone)
 
-    async def _finish(self, ctx: Context) -> list[Outgoing]:
-        """Fill in mention accounts, queue what is not an immediate answer, return the rest."""
-        filled = await fill_accounts(ctx.session, ctx.outgoing)
-        immediate: list[Outgoing] = []
+    async def _queue_all(
+        self,
+        session: AsyncSession,
+        ctx: Context,
+        origin: Origin,
+        items: Sequence[Outgoing],
+        hold_until: datetime | None,
+    ) -> Outcome:
+        """Answers to the chat first (they were shown first when adapters printed them
+        directly), then cards, notices and DMs, in the order the command wrote them."""
         now = ctx.now_utc()
-        for item in filled:
-            if item.target is None and item.kind != "update" and item.message.card_key is None:
-                immediate.append(item)
-            else:
-                await queue(ctx.session, ctx, item, now)
-        return immediate
+        answer = [i for i in items if is_answer(i)]
+        ids: list[int] = []
+        for item in answer:
+            row = enqueue_answer(session, origin, item, now=now, hold_until=hold_until)
+            ids.append(await _flushed_id(session, row))
+        for item in items:
+            if not is_answer(item):
+                await queue(session, ctx, item, now)
+        return Outcome(tuple(answer), tuple(ids))
+
+    async def _answer_privately(
+        self,
+        session: AsyncSession,
+        event: InboundEvent,
+        origin: Origin,
+        text: str,
+        hold_until: datetime | None,
+    ) -> Outcome:
+        # Addressed by account: a refused first command must not leave a member behind.
+        reply = Outgoing(Message((Section(text),)), kind="ephemeral")
+        row = enqueue_answer(
+            session, origin, reply, now=self._now(), hold_until=hold_until, account=event.sender_id
+        )
+        return Outcome((reply,), (await _flushed_id(session, row),))
+
+
+def is_answer(item: Outgoing) -> bool:
+    """Said back to the event's own chat (no target, not a card edit)."""
+    return item.target is None and item.kind != "update" and item.message.card_key is None
+
+
+def enqueue_answer(
+    session: AsyncSession,
+    origin: Origin,
+    item: Outgoing,
+    *,
+    now: datetime,
+    hold_until: datetime | None,
+    account: str | None = None,
+) -> Outbox:
+    private = item.kind == "ephemeral"
+    return outbox.enqueue(
+        session,
+        platform=origin.platform,
+        chat_external_id=origin.chat_id,
+        payload=item.message.to_json(),
+        now=now,
+        due=hold_until,
+        kind=item.kind,
+        is_direct=origin.is_direct,
+        member_id=item.member_id,
+        account_id=account,
+        reply_to=origin.event_id,
+        card_key=item.message.card_key,
+        thread_id=origin.private_thread_id if private else origin.thread_id,
+    )
+
+
+async def _flushed_id(session: AsyncSession, row: Outbox) -> int:
+    await session.flush()
+    if row.id is None:
+        raise RuntimeError("an outbox row has no id after flush")
+    return int(row.id)
 
 
 async def queue(session: AsyncSession, ctx: Context, item: Outgoing, now: datetime) -> None:

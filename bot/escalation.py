@@ -3,7 +3,8 @@
 L1: the people involved and their department leader, 24 h. L2: the project owner/PM (and
 coordinator), 48 h. L3: the sponsor, 3 working days, then one reminder per working day.
 One item has at most one open escalation: a second trigger adds a note. Announcements go to
-the project groups through ``send_once`` so restarts and replicas never repeat one.
+the project groups through ``bot.notify.to_groups`` so restarts and replicas never repeat
+one.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import targets
 from bot.clock import to_aware_utc
 from bot.i18n import t
-from bot.notify import send_once
+from bot.messages import Message
+from bot.notify import NoticeKey, to_groups
 from bot.render import MessageBuilder
 from bot.settings import Settings
 from bot.workdays import WorkCalendar
-from storage import audit, people, projects
+from storage import audit, people, projects, rows, schedule
 from storage import escalations as store
 from storage.numbering import next_number
 from storage.tables import Department, Escalation, Issue, Member, Project, ResourceRequest, Task
@@ -59,8 +61,11 @@ async def open_or_note(
 ) -> tuple[Escalation, bool]:
     """Open an L1 escalation on an item, or note a repeated trigger on the open one.
 
-    Returns ``(escalation, created)``; a new one is announced in the project groups.
+    Returns ``(escalation, created)``; a new one is announced in the project groups. The
+    project is held first, so two triggers at once (two replicas) open one escalation and
+    the second notes on it.
     """
+    await rows.lock_id(session, Project, project_id)
     existing = await store.open_for(session, subject_type=subject_type, subject_id=subject_id)
     if existing is not None:
         stamp = f"{now.astimezone(ZoneInfo(settings.timezone)):%Y-%m-%d %H:%M} {reason}"
@@ -90,7 +95,10 @@ async def open_or_note(
         subject=f"{subject_type}:{subject_id}",
         reason=reason,
     )
-    await announce(session, settings=settings, escalation=escalation, now=now)
+    # Someone who opens one by hand is awake and wants it seen; a job's waits for the day.
+    await announce(
+        session, settings=settings, escalation=escalation, now=now, ping=opened_by is None
+    )
     return escalation, True
 
 
@@ -135,32 +143,45 @@ def _audit(
     )
 
 
-async def advance_due(
-    session: AsyncSession, *, settings: Settings, calendar: WorkCalendar, now: datetime
-) -> int:
-    """Move every escalation whose level time ran out; returns how many were announced.
+async def due_ids(session: AsyncSession, *, now: datetime) -> list[int]:
+    """The open escalations whose level time has run out."""
+    return [e.id for e in await store.due(session, now=now) if e.id is not None]
+
+
+async def advance(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    calendar: WorkCalendar,
+    escalation_id: int,
+    now: datetime,
+) -> bool:
+    """Move one escalation whose level time ran out; True when it was announced.
 
     After downtime an escalation climbs straight to the level it should be at and is
-    announced once, at that level.
+    announced once, at that level. The row is claimed (``SKIP LOCKED``) and re-checked, so
+    replicas split the due escalations and never move one twice.
     """
-    announced = 0
-    for escalation in await store.due(session, now=now):
-        subject = await store.subject(session, escalation.subject_type, escalation.subject_id)
-        if subject is None or _subject_closed(subject):
-            await resolve(session, escalation=escalation, now=now, by=None)
-            continue
-        if escalation.level < 3:
-            _climb(escalation, now, calendar=calendar, settings=settings)
-            _audit(
-                session, escalation, "escalation.level", now=now, by=None, level=escalation.level
-            )
-        else:
-            escalation.last_reminded_at = now
-            escalation.next_level_at = _next_working_moment(now, calendar, settings)
-        session.add(escalation)
-        if await announce(session, settings=settings, escalation=escalation, now=now):
-            announced += 1
-    return announced
+    escalation = await schedule.claim(session, Escalation, escalation_id)
+    if escalation is None or escalation.status != "open" or not _due(escalation, now):
+        return False
+    subject = await store.subject(session, escalation.subject_type, escalation.subject_id)
+    if subject is None or _subject_closed(subject):
+        await resolve(session, escalation=escalation, now=now, by=None)
+        return False
+    if escalation.level < 3:
+        _climb(escalation, now, calendar=calendar, settings=settings)
+        _audit(session, escalation, "escalation.level", now=now, by=None, level=escalation.level)
+    else:
+        escalation.last_reminded_at = now
+        escalation.next_level_at = _next_working_moment(now, calendar, settings)
+    session.add(escalation)
+    return await announce(session, settings=settings, escalation=escalation, now=now, ping=True)
+
+
+def _due(escalation: Escalation, now: datetime) -> bool:
+    due = escalation.next_level_at
+    return due is not None and to_aware_utc(due) <= now
 
 
 def _climb(
@@ -258,22 +279,29 @@ async def _involved(session: AsyncSession, escalation: Escalation) -> list[int |
 
 
 async def announce(
-    session: AsyncSession, *, settings: Settings, escalation: Escalation, now: datetime
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    escalation: Escalation,
+    now: datetime,
+    ping: bool,
 ) -> bool:
-    """Post the escalation at its current level into the project groups, once per key."""
+    """Post the escalation at its current level into the project groups, once per key.
+
+    Keys: ``escalation:{id}:L{level}:{chat id}``; L3's daily reminders add the project's
+    local date, ``escalation:{id}:L3:{date}:{chat id}``. A ``ping`` waits out each group's
+    quiet hours.
+    """
     subject = await store.subject(session, escalation.subject_type, escalation.subject_id)
     number, title = describe(subject)
     who = await level_people(session, escalation)
-    key = f"escalation:{escalation.id}:L{escalation.level}"
-    sent = False
-    for target, chat in await targets.project_groups(session, escalation.project_id):
-        locale, zone = targets.chat_locale(settings, chat), targets.chat_zone(settings, chat)
-        if escalation.level == 3 and escalation.last_reminded_at is not None:
-            chat_key = f"{key}:{now.astimezone(zone):%Y-%m-%d}:{chat.id}"
-        else:
-            chat_key = f"{key}:{chat.id}"
+    base = f"escalation:{escalation.id}:L{escalation.level}"
+    if escalation.level == 3 and escalation.last_reminded_at is not None:
+        _, zone = await targets.project_voice(session, settings, escalation.project_id)
+        base = f"{base}:{now.astimezone(zone):%Y-%m-%d}"
+
+    def render(locale: str, zone: ZoneInfo) -> Message:
         msg = MessageBuilder()
-        mentions = " ".join(msg.mention(m.id, m.name) for m in who) or "—"
         due = escalation.next_level_at
         msg.section(
             t(
@@ -283,12 +311,19 @@ async def announce(
                 subject=subject_ref(escalation.subject_type, number),
                 title=title,
                 reason=escalation.reason,
-                people=mentions,
+                people=" ".join(msg.mention(m.id, m.name) for m in who) or "—",
                 due=to_aware_utc(due).astimezone(zone).strftime("%m-%d %H:%M") if due else "—",
             )
         )
-        sent = (
-            await send_once(session, key=chat_key, target=target, message=msg.build(), now=now)
-            or sent
-        )
-    return sent
+        return msg.build()
+
+    sent = await to_groups(
+        session,
+        settings,
+        project_id=escalation.project_id,
+        key=NoticeKey(base, tag_groups=False),
+        render=render,
+        now=now,
+        ping=ping,
+    )
+    return sent > 0

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import targets
-from bot.approvals import approver_zone
 from bot.settings import Settings
 from storage import meetings, people, projects
 from storage.tables import AgendaItem, Decision, Department, Meeting, Member, Project, Task
@@ -87,7 +86,7 @@ async def _fill_zones(session: AsyncSession, settings: Settings, view: MeetingVi
     for member_id in dict.fromkeys(i for i in ids if i is not None):
         if member_id in view.members:
             member = view.members[member_id]
-            view.zones["@" + member.name] = await approver_zone(session, settings, member)
+            view.zones["@" + member.name] = await targets.person_zone(session, settings, member)
     for department in view.departments:
         view.zones[department.name] = ZoneInfo(department.timezone or settings.timezone)
 

@@ -209,3 +209,5 @@ class ActionEvent:
     event_id: str | None = None
     message_id: str | None = None
     inputs: Mapping[str, str] = field(default_factory=dict)  # form fields, e.g. a reason
+    thread_id: str | None = None  # public answers go to this thread (the item's)
+    card_thread_id: str | None = None  # the thread the clicked card is in: private answers

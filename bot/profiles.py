@@ -69,3 +69,18 @@ def valid_zone(name: str | None) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+@dataclass(frozen=True)
+class ProfileStore:
+    """What an adapter's people directory may read and write (adapters never see storage)."""
+
+    sessions: SessionFactory
+
+    async def last_refreshed(
+        self, *, platform: str, accounts: Iterable[str]
+    ) -> dict[str, datetime | None]:
+        return await last_refreshed(self.sessions, platform=platform, accounts=accounts)
+
+    async def apply(self, *, platform: str, profiles: Mapping[str, Profile], now: datetime) -> None:
+        await apply_profiles(self.sessions, platform=platform, profiles=profiles, now=now)

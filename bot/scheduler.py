@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from bot.clock import ManualClock
 from bot.settings import Settings
 from bot.workdays import WorkCalendar
-from storage.db import SessionFactory
+from storage.db import SessionFactory, is_unavailable
 
 logger = logging.getLogger("concord.scheduler")
 
@@ -56,7 +56,9 @@ class Scheduler:
         for job in self.jobs:
             try:
                 await job(ctx)
-            except Exception:
+            except Exception as error:
+                if is_unavailable(error):
+                    raise  # the database is down: the caller logs the outage once
                 logger.exception("scheduled job %s failed at %s", job.__module__, now)
 
     async def run_span(

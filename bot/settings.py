@@ -10,7 +10,7 @@ import dataclasses
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,17 +94,17 @@ class ConsoleSettings:
 
 
 @dataclass
-class SlackSettings:
-    """``[slack]``: tokens, transport and the slash command (see adapters/slack/README.md)."""
+class InboxSettings:
+    """``[inbox]``: the durable inbound port (stored events and the workers that run them)."""
 
-    enabled: bool = False
-    bot_token: str = ""
-    signing_secret: str = ""
-    app_token: str = ""
-    mode: str = "http"
-    command: str = "/concord"
-    api_base_url: str = "https://slack.com/api/"
-    locale: str = "en"
+    workers: int = 4  # chats run side by side per process (PostgreSQL; SQLite runs one)
+    grace_seconds: float = 10.0  # on SIGTERM, how long events being run may take to finish
+    store_timeout_seconds: float = 2.0  # a slower store is answered "try again" (acks stay < 3 s)
+    retry_seconds: float = 5.0  # a chat whose event hit a database outage waits this long
+    poll_seconds: float = 1.0  # how often idle workers look for events stored by other replicas
+    lookup_timeout_seconds: float = 3.0  # people-directory lookups before an event runs
+    answer_hold_seconds: float = 5.0  # an answer given inside the request is held back this long
+    keep_days: int = 7  # how long handled events are remembered to refuse platform retries
 
 
 @dataclass
@@ -120,7 +120,9 @@ class Settings:
     requests: RequestSettings = field(default_factory=RequestSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
-    slack: SlackSettings = field(default_factory=SlackSettings)
+    inbox: InboxSettings = field(default_factory=InboxSettings)
+    # Each platform adapter's own section ([slack], [feishu] …), parsed by the adapter package.
+    adapters: dict[str, Any] = field(default_factory=dict)
 
     def platform_locale(self, platform: str) -> str:
         return self.locales.get(platform, "en")
@@ -145,11 +147,13 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         raise ConfigError(f"Config key {name!r} has an invalid value {value!r}: {exc}") from exc
 
 
-def _fill(target: Any, data: Mapping[str, Any], env: Mapping[str, str], prefix: str) -> None:
+def fill_section(target: Any, data: Mapping[str, Any], env: Mapping[str, str], prefix: str) -> None:
+    """Set ``target``'s fields from a TOML table and ``CONCORD_<PREFIX><KEY>`` variables
+    (the environment wins); raise ``ConfigError`` naming an unknown key or a bad value."""
     known = {f.name for f in dataclasses.fields(target)}
     unknown = set(data) - known
     if unknown:
-        where = prefix.strip("_").lower() or "top level"
+        where = prefix.strip("_").lower().replace("_", ".") or "top level"
         raise ConfigError(f"Unknown config key(s) in [{where}]: {', '.join(sorted(unknown))}")
     for f in dataclasses.fields(target):
         current = getattr(target, f.name)
@@ -158,7 +162,7 @@ def _fill(target: Any, data: Mapping[str, Any], env: Mapping[str, str], prefix: 
             section = data.get(f.name, {})
             if not isinstance(section, Mapping):
                 raise ConfigError(f"Config key {f.name!r} must be a table ([{f.name}])")
-            _fill(current, section, env, f"{prefix}{f.name.upper()}_")
+            fill_section(current, section, env, f"{prefix}{f.name.upper()}_")
         elif env_name in env and not isinstance(current, dict):
             setattr(target, f.name, _coerce(env_name, env[env_name], current))
         elif f.name in data:
@@ -168,8 +172,18 @@ def _fill(target: Any, data: Mapping[str, Any], env: Mapping[str, str], prefix: 
             setattr(target, f.name, value)
 
 
-def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read ``path`` (if given) and the environment into ``Settings``; raise ``ConfigError``."""
+SectionLoader = Callable[[Mapping[str, Any], Mapping[str, str]], Any]
+
+
+def load_settings(
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    sections: Mapping[str, SectionLoader] | None = None,
+) -> Settings:
+    """Read ``path`` (if given) and the environment into ``Settings``; raise ``ConfigError``.
+
+    ``sections`` are the adapters' own tables (``[slack]`` …): each loader turns its raw
+    table and the environment into that adapter's settings, kept in ``Settings.adapters``."""
     env = os.environ if environ is None else environ
     data: dict[str, Any] = {}
     if path is None and env.get("CONCORD_CONFIG"):
@@ -181,25 +195,35 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             raise ConfigError(f"Config file not found: {path}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"Config file {path} is not valid TOML: {exc}") from exc
+    loaders = sections or {}
+    core = {key: value for key, value in data.items() if key not in loaders}
     settings = Settings()
-    _fill(settings, data, env, "")
-    _slack_locale(settings, data, env)
+    fill_section(settings, core, env, "")
+    for name, load in loaders.items():
+        table = data.get(name, {})
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"Config key {name!r} must be a table ([{name}])")
+        settings.adapters[name] = load(table, env)
+        _adapter_locale(settings, name, settings.adapters[name], data, env)
     validate(settings)
     return settings
 
 
-def _slack_locale(settings: Settings, data: Mapping[str, Any], env: Mapping[str, str]) -> None:
+def _adapter_locale(
+    settings: Settings, name: str, section: Any, data: Mapping[str, Any], env: Mapping[str, str]
+) -> None:
     """``[slack] locale`` is another spelling of ``[locales] slack`` (and the only one the
     environment can set: ``CONCORD_SLACK_LOCALE``)."""
-    in_file = data.get("slack", {}).get("locale")
-    listed = data.get("locales", {}).get("slack")
-    if "CONCORD_SLACK_LOCALE" not in env and in_file is None:
+    in_file = data.get(name, {}).get("locale")
+    listed = data.get("locales", {}).get(name)
+    env_name = f"CONCORD_{name.upper()}_LOCALE"
+    if env_name not in env and in_file is None:
         return
-    if "CONCORD_SLACK_LOCALE" not in env and listed is not None and listed != in_file:
+    if env_name not in env and listed is not None and listed != in_file:
         raise ConfigError(
-            f"Config keys 'slack.locale' ({in_file!r}) and 'locales.slack' ({listed!r}) disagree"
+            f"Config keys '{name}.locale' ({in_file!r}) and 'locales.{name}' ({listed!r}) disagree"
         )
-    settings.locales["slack"] = settings.slack.locale
+    settings.locales[name] = str(getattr(section, "locale", in_file))
 
 
 def validate(settings: Settings) -> None:
@@ -209,9 +233,6 @@ def validate(settings: Settings) -> None:
         raise ConfigError(
             f"Config key 'timezone' names an unknown time zone: {settings.timezone!r}"
         ) from exc
-    if settings.slack.mode not in ("http", "socket"):
-        raise ConfigError('Config key \'slack.mode\' must be "http" or "socket"')
-    _validate_slack(settings.slack)
     for platform, locale in settings.locales.items():
         normalized = normalize_locale(locale)
         if normalized is None:
@@ -220,24 +241,7 @@ def validate(settings: Settings) -> None:
             )
         settings.locales[platform] = normalized  # "zh", "中文" … → "zh-CN"
     _validate_schedule(settings.schedule)
-
-
-def _validate_slack(slack: SlackSettings) -> None:
-    """An enabled Slack adapter must be able to start; say which key is missing."""
-    if not slack.enabled:
-        return
-    if not slack.bot_token:
-        raise ConfigError("Config key 'slack.bot_token' (the xoxb- bot token) is missing")
-    if slack.mode == "http" and not slack.signing_secret:
-        raise ConfigError("Config key 'slack.signing_secret' is missing (needed in HTTP mode)")
-    if slack.mode == "socket" and not slack.app_token.startswith("xapp-"):
-        raise ConfigError(
-            "Config key 'slack.app_token' must be an app-level token (xapp-…) in socket mode"
-        )
-    if not slack.command.startswith("/") or " " in slack.command:
-        raise ConfigError(
-            f"Config key 'slack.command' must look like /concord, not {slack.command!r}"
-        )
+    _validate_inbox(settings.inbox)
 
 
 def _validate_schedule(schedule: ScheduleSettings) -> None:
@@ -251,3 +255,11 @@ def _validate_schedule(schedule: ScheduleSettings) -> None:
         )
     if not 0 <= schedule.digest_weekday <= 6:
         raise ConfigError("Config key 'schedule.digest_weekday' must be 0 (Monday) … 6 (Sunday)")
+
+
+def _validate_inbox(inbox: InboxSettings) -> None:
+    if inbox.workers < 1:
+        raise ConfigError("Config key 'inbox.workers' must be at least 1")
+    for name in ("grace_seconds", "store_timeout_seconds", "poll_seconds", "answer_hold_seconds"):
+        if getattr(inbox, name) <= 0:
+            raise ConfigError(f"Config key 'inbox.{name}' must be positive")

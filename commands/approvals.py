@@ -97,7 +97,11 @@ async def decide(
     text: str | None = None,
     proposal: str | None = None,
 ) -> None:
-    """Record the approver's decision, edit the card, and let the subject move on."""
+    """Record the approver's decision, edit the card, and let the subject move on.
+
+    The step is re-read under lock first, so of two clicks at once one decides and the
+    other is told it is already decided."""
+    await approvals.lock_for_decision(ctx.session, step)
     await step_project(ctx, step)
     ref = await subject.ref(ctx, step)
     await check_decider(ctx, step, ref)

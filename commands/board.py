@@ -186,7 +186,7 @@ def families(my_sections: Sequence[Section] = ()) -> tuple[Family, ...]:
             name="my",
             words=("my", "mine", "我的"),
             usage="my",
-            default=Verb(("my",), my_view, "my"),
+            default=Verb(("my",), my_view, "my", private=True),
         ),
         Family(
             name="standup",

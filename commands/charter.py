@@ -17,7 +17,7 @@ from commands import approvals, common
 from commands.approval_cards import CardBody, CardView, send_card, step_labels
 from commands.framework import Args
 from storage import approvals as steps_store
-from storage import projects
+from storage import projects, rows
 from storage.tables import ApprovalStep, Department, Member, Project
 
 SUBVERBS = {
@@ -136,6 +136,9 @@ async def charter_command(ctx: Context, args: Args) -> None:
             suggestion="status",
         )
     project = common.require_project(ctx)
+    if action != "status":
+        # Sending a round and signing off check the charter's state, then change it.
+        await rows.lock(ctx.session, project)
     if action == "send":
         await send(ctx, project)
     elif action == "status":

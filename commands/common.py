@@ -68,10 +68,11 @@ async def resolve_department(
     if department is not None:
         return department
     if create and name:
-        department = Department(name=name, created_at=ctx.now_utc())
-        ctx.session.add(department)
-        await ctx.session.flush()
-        ctx.audit("department.create", "department", department.id, name=name)
+        department, created = await people.ensure_department(
+            ctx.session, name=name, now=ctx.now_utc()
+        )
+        if created:
+            ctx.audit("department.create", "department", department.id, name=name)
         return department
     known = [d.name for d in await people.departments(ctx.session)]
     raise UsageError(

@@ -8,6 +8,7 @@ from bot.errors import Conflict, NotFound, PermissionDenied, UsageError
 from commands import common
 from commands.framework import ITEM_RE, Args, Family, ItemVerb, Verb
 from storage import escalations as store
+from storage import rows
 from storage.tables import Escalation
 
 SUBJECT_PREFIXES = {"T": "task", "I": "issue", "R": "request"}
@@ -80,12 +81,14 @@ async def _line(ctx: Context, escalation: Escalation) -> str:
     )
 
 
-async def _get(ctx: Context, number: int) -> Escalation:
+async def _get(ctx: Context, number: int, *, lock: bool = False) -> Escalation:
+    """``lock=True``: held until commit, so resolving races neither a second resolve nor the
+    ladder climbing it."""
     project = common.require_project(ctx)
     escalation = await store.by_number(ctx.session, project_id=project.id or 0, number=number)
     if escalation is None:
         raise NotFound("error.unknown_item", ref=f"E{number}")
-    return escalation
+    return await rows.lock(ctx.session, escalation) if lock else escalation
 
 
 async def show(ctx: Context, number: int, args: Args) -> None:
@@ -106,7 +109,7 @@ async def show(ctx: Context, number: int, args: Args) -> None:
 
 
 async def resolve(ctx: Context, number: int, args: Args) -> None:
-    escalation = await _get(ctx, number)
+    escalation = await _get(ctx, number, lock=True)
     if escalation.status != "open":
         raise Conflict("error.escalation_closed", ref=f"E{number}")
     project = common.require_project(ctx)

@@ -165,6 +165,7 @@ class Verb:
     usage: str
     options: frozenset[str] = frozenset()
     takes_text: bool = True  # as a family default: False means a word after it is a bad verb
+    private: bool = False  # answers only the speaker (``my``, ``help``): ephemeral where possible
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ class ItemVerb:
     handler: ItemHandler
     usage: str
     options: frozenset[str] = frozenset()
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -260,12 +262,14 @@ class CommandRouter:
                 return
             verb = family.find_verb(first.text)
             if verb is not None:
+                ctx.private = verb.private
                 await verb.handler(ctx, Args.parse(rest[1:], verb.usage, verb.options))
                 return
         if family.default is not None and (
             family.default.takes_text or first is None or first.kind != "word"
         ):
             verb = family.default
+            ctx.private = verb.private
             await verb.handler(ctx, Args.parse(rest, verb.usage, verb.options))
             return
         names = [n for v in family.verbs for n in v.names]
@@ -301,10 +305,12 @@ class CommandRouter:
         if first is not None and first.kind == "word":
             verb = family.find_item_verb(first.text)
             if verb is not None:
+                ctx.private = verb.private
                 await verb.handler(ctx, number, Args.parse(rest[1:], verb.usage, verb.options))
                 return
         default = family.item_default
         if default is not None and (first is None or first.kind != "word"):
+            ctx.private = default.private
             await default.handler(ctx, number, Args.parse(rest, default.usage, default.options))
             return
         names = [n for v in family.item_verbs for n in v.names]

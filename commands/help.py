@@ -30,7 +30,7 @@ def family(all_families: Sequence[Family]) -> Family:
         name="help",
         words=("help", "帮助", "?", "？", "h"),
         usage="help",
-        default=Verb(("help",), show_help, "help"),
+        default=Verb(("help",), show_help, "help", private=True),
     )
 
 

@@ -18,16 +18,19 @@ from collections.abc import Iterable
 from bot.context import Context
 from bot.errors import Conflict, NotFound, PermissionDenied
 from commands import common
-from storage import issues, projects
+from storage import issues, projects, rows
 from storage.tables import Department, Issue, Project
 
 
-async def get_issue(ctx: Context, number: int) -> Issue:
+async def get_issue(ctx: Context, number: int, *, lock: bool = False) -> Issue:
+    """The project's issue by number; ``lock=True`` (every command that changes it) re-reads it and holds
+    it until commit, so a change made at the same moment on another replica goes first or
+    waits, and the state this command checks is the state it changes."""
     project = common.require_project(ctx)
     issue = await issues.issue_by_number(ctx.session, project_id=project.id or 0, number=number)
     if issue is None:
         raise NotFound("error.unknown_issue", ref=f"I{number}")
-    return issue
+    return await rows.lock(ctx.session, issue) if lock else issue
 
 
 async def coordinator_ids(ctx: Context, project: Project) -> set[int]:

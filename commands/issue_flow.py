@@ -55,7 +55,7 @@ async def _mention(ctx: Context, msg: MessageBuilder, member_id: int | None) -> 
 
 
 async def progress(ctx: Context, number: int, args: Args) -> None:
-    issue = await get_issue(ctx, number)
+    issue = await get_issue(ctx, number, lock=True)
     check_state(ctx, issue, ("triaged",), "progress")
     await check_progress(ctx, issue)
     text = args.require_text(ctx.t("issue.progress_word"))
@@ -85,7 +85,7 @@ def _late(issue: Issue) -> bool:
 
 
 async def note(ctx: Context, number: int, args: Args) -> None:
-    issue = await get_issue(ctx, number)
+    issue = await get_issue(ctx, number, lock=True)
     await check_note(ctx, issue)
     check_state(ctx, issue, ("open", "triaged", "resolved"), "note")
     text = args.require_text(ctx.t("issue.note_word"))
@@ -108,7 +108,7 @@ async def note(ctx: Context, number: int, args: Args) -> None:
 
 
 async def resolve(ctx: Context, number: int, args: Args) -> None:
-    issue = await get_issue(ctx, number)
+    issue = await get_issue(ctx, number, lock=True)
     await check_resolve(ctx, issue)
     check_state(ctx, issue, ("triaged",), "resolve")
     text = args.text() or None
@@ -133,7 +133,7 @@ async def resolve(ctx: Context, number: int, args: Args) -> None:
 
 
 async def verify(ctx: Context, number: int, args: Args) -> None:
-    issue = await get_issue(ctx, number)
+    issue = await get_issue(ctx, number, lock=True)
     await check_close(ctx, issue)
     check_state(ctx, issue, ("resolved",), "verify")
     text = args.text() or None
@@ -160,7 +160,7 @@ async def verify(ctx: Context, number: int, args: Args) -> None:
 
 
 async def reopen(ctx: Context, number: int, args: Args) -> None:
-    issue = await get_issue(ctx, number)
+    issue = await get_issue(ctx, number, lock=True)
     await check_close(ctx, issue)
     check_state(ctx, issue, ("resolved", "closed"), "reopen")
     reason = args.option("reason") or args.text()

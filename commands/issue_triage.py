@@ -44,7 +44,7 @@ class Assignment:
 
 
 async def triage(ctx: Context, number: int, args: Args) -> None:
-    issue = await get_issue(ctx, number)
+    issue = await get_issue(ctx, number, lock=True)
     await check_triage(ctx, issue)
     check_state(ctx, issue, ("open", "triaged"), "triage")
     given = await _read(ctx, issue, args)

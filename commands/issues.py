@@ -130,7 +130,7 @@ async def show(ctx: Context, number: int, args: Args) -> None:
 
 
 async def edit(ctx: Context, number: int, args: Args) -> None:
-    issue = await get_issue(ctx, number)
+    issue = await get_issue(ctx, number, lock=True)
     await check_edit(ctx, issue)
     fold_aliases(args)
     if not args.options and args.text():

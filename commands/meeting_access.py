@@ -7,18 +7,21 @@ from bot.context import Context
 from bot.errors import Conflict, NotFound, PermissionDenied
 from bot.meeting_messages import state
 from commands import common
-from storage import meetings
+from storage import meetings, rows
 from storage.tables import Meeting
 
 
-async def get_meeting(ctx: Context, number: int) -> Meeting:
+async def get_meeting(ctx: Context, number: int, *, lock: bool = False) -> Meeting:
+    """The project's meeting by number; ``lock=True`` (every command that changes it) re-reads it and holds
+    it until commit, so a change made at the same moment on another replica goes first or
+    waits, and the state this command checks is the state it changes."""
     project = common.require_project(ctx)
     meeting = await meetings.meeting_by_number(
         ctx.session, project_id=project.id or 0, number=number
     )
     if meeting is None:
         raise NotFound("error.unknown_meeting", ref=f"M{number}")
-    return meeting
+    return await rows.lock(ctx.session, meeting) if lock else meeting
 
 
 async def check_recorder(ctx: Context, meeting: Meeting) -> None:

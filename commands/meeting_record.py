@@ -28,7 +28,7 @@ SERIES_WORDS = frozenset({"series", "all", "全部", "系列", "整个系列", "
 
 
 async def _recordable(ctx: Context, number: int, *states: str) -> Meeting:
-    meeting = await get_meeting(ctx, number)
+    meeting = await get_meeting(ctx, number, lock=True)
     await check_recorder(ctx, meeting)
     check_state(ctx, meeting, states or (SCHEDULED, DONE))
     return meeting

@@ -8,7 +8,7 @@ from bot.i18n import normalize_locale
 from commands import common
 from commands.framework import Args, Family, Verb
 from commands.projects import check_project_admin
-from storage import people, projects
+from storage import people, projects, rows
 from storage.tables import Department, Member
 
 DEPT_OPTIONS = frozenset({"leader", "tz", "region", "name"})
@@ -18,10 +18,10 @@ ROLES = ("pm", "sponsor", "coordinator", "contact", "member")
 
 async def dept_add(ctx: Context, args: Args) -> None:
     name = args.option("name") or args.require_text(ctx.t("people.dept_word"))
-    existing = await people.department_by_name(ctx.session, name)
-    if existing is not None:
-        raise UsageError("error.dept_exists", usage="dept.edit", name=existing.name)
-    department = await common.resolve_department(ctx, name, create=True)
+    department, created = await people.ensure_department(ctx.session, name=name, now=ctx.now_utc())
+    if not created:  # also when another replica added it a moment ago
+        raise UsageError("error.dept_exists", usage="dept.edit", name=department.name)
+    ctx.audit("department.create", "department", department.id, name=department.name)
     await _dept_fields(ctx, department, args)
     ctx.reply(ctx.message().section(ctx.t("people.dept_added", name=department.name)))
 
@@ -150,7 +150,7 @@ async def _set_role(ctx: Context, target: Member, role: str, args: Args) -> None
     role = aliases.get(role, role)
     if role not in ROLES:
         raise UsageError("error.bad_role", usage=args.usage, value=role, roles=", ".join(ROLES))
-    project = common.require_project(ctx)
+    project = await rows.lock(ctx.session, common.require_project(ctx))  # "no owner yet" below
     await check_project_admin(ctx, project)
     if role == "sponsor":
         project.sponsor_id = target.id

@@ -17,7 +17,7 @@ from bot.plans import details, next_due, schedule_text
 from commands import common
 from commands.framework import Args, Family, Verb
 from commands.recurrence import parse_every
-from storage import plans
+from storage import plans, rows
 from storage.tables import PlanItem, Project
 
 LOCAL_ALIASES = {
@@ -156,7 +156,8 @@ def _next(ctx: Context, at: datetime | None, zone: ZoneInfo) -> str:
 
 
 async def remove(ctx: Context, args: Args) -> None:
-    project = common.require_project(ctx)
+    # Held: items are picked by their place in the list, which another removal shifts.
+    project = await rows.lock(ctx.session, common.require_project(ctx))
     items = await plans.plan_items(ctx.session, project.id or 0)
     word = (args.first_word() or "").lstrip("#")
     if not word:

@@ -8,7 +8,7 @@ from bot.render import MessageBuilder
 from commands import charter, common
 from commands.framework import Args, Family, Verb, item_number
 from commands.parsing.dates import parse_date
-from storage import projects, tasks
+from storage import projects, rows, tasks
 from storage.tables import Phase, Project
 
 PROJECT_OPTIONS = frozenset(
@@ -194,7 +194,8 @@ async def list_projects(ctx: Context, args: Args) -> None:
 
 
 async def phase_add(ctx: Context, args: Args) -> None:
-    project = common.require_project(ctx)
+    # Held: the name check and the next position must not race another ``phase add``.
+    project = await rows.lock(ctx.session, common.require_project(ctx))
     await check_project_admin(ctx, project)
     name = args.option("name") or args.require_text(ctx.t("project.phase_word"))
     if await projects.phase_by_name(ctx.session, project_id=project.id or 0, name=name):

@@ -24,7 +24,7 @@ def validate_raci(assignments: dict[str, list[str]]) -> None:
 
 
 async def set_raci(ctx: Context, number: int, args: Args) -> None:
-    task = await get_task(ctx, number)
+    task = await get_task(ctx, number, lock=True)
     await check_change(ctx, task)
     assignments = {role: args.option_list(role) for role in ROLES if args.has(role)}
     if not assignments:

@@ -18,15 +18,19 @@ from commands.request_fields import apply_changes, proposal_from, proposal_text
 from commands.request_subject import REQUEST, advance, notify_progress, set_status
 from storage import approvals as steps_store
 from storage import requests as store
+from storage import rows
 from storage.tables import ApprovalStep, Department, Member, ResourceRequest
 
 
-async def get_request(ctx: Context, number: int) -> ResourceRequest:
+async def get_request(ctx: Context, number: int, *, lock: bool = False) -> ResourceRequest:
+    """The project's request by number; ``lock=True`` (every command that changes it) re-reads it and holds
+    it until commit, so a change made at the same moment on another replica goes first or
+    waits, and the state this command checks is the state it changes."""
     project = common.require_project(ctx)
     request = await store.request_by_number(ctx.session, project_id=project.id or 0, number=number)
     if request is None:
         raise NotFound("error.request_unknown", ref=f"R{number}")
-    return request
+    return await rows.lock(ctx.session, request) if lock else request
 
 
 async def steps(ctx: Context, request: ResourceRequest) -> list[ApprovalStep]:
@@ -71,14 +75,14 @@ async def _reply_step(ctx: Context, request: ResourceRequest, step: ApprovalStep
 
 
 async def approve(ctx: Context, number: int, args: Args) -> None:
-    request = await get_request(ctx, number)
+    request = await get_request(ctx, number, lock=True)
     step = await current_step(ctx, request)
     await approvals.decide(ctx, REQUEST, step, "approve")
     await _reply_step(ctx, request, step)
 
 
 async def reject(ctx: Context, number: int, args: Args) -> None:
-    request = await get_request(ctx, number)
+    request = await get_request(ctx, number, lock=True)
     step = await current_step(ctx, request)
     reason = args.text() or args.option("reason")
     if not reason:
@@ -89,7 +93,7 @@ async def reject(ctx: Context, number: int, args: Args) -> None:
 
 
 async def suggest(ctx: Context, number: int, args: Args) -> None:
-    request = await get_request(ctx, number)
+    request = await get_request(ctx, number, lock=True)
     step = await current_step(ctx, request)
     proposal = proposal_from(ctx, args)
     text = args.text() or (proposal_text(ctx, proposal) if proposal else "")
@@ -111,7 +115,7 @@ def check_requester(ctx: Context, request: ResourceRequest, requester: Member | 
 
 
 async def _as_requester(ctx: Context, number: int, *allowed: str, action: str) -> ResourceRequest:
-    request = await get_request(ctx, number)
+    request = await get_request(ctx, number, lock=True)
     check_requester(ctx, request, await ctx.session.get(Member, request.requester_id))
     if request.status not in allowed:
         raise _status_conflict(ctx, request, action)
@@ -194,7 +198,7 @@ async def give_back(ctx: Context, number: int, args: Args) -> None:
 
 async def confirm(ctx: Context, number: int, args: Args) -> None:
     """The owning department confirms the return or write-off: the request is closed."""
-    request = await get_request(ctx, number)
+    request = await get_request(ctx, number, lock=True)
     allowed = await approval_chain.owning_deciders(ctx, request.owner_department_id)
     if ctx.actor_id not in allowed:
         department = await ctx.session.get(Department, request.owner_department_id or 0)

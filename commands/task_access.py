@@ -5,16 +5,19 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import NotFound, PermissionDenied
 from commands import common
-from storage import projects, tasks
+from storage import projects, rows, tasks
 from storage.tables import Department, Project, Task
 
 
-async def get_task(ctx: Context, number: int) -> Task:
+async def get_task(ctx: Context, number: int, *, lock: bool = False) -> Task:
+    """The project's task by number; ``lock=True`` (every command that changes it) re-reads it and holds
+    it until commit, so a change made at the same moment on another replica goes first or
+    waits, and the state this command checks is the state it changes."""
     project = common.require_project(ctx)
     task = await tasks.task_by_number(ctx.session, project_id=project.id or 0, number=number)
     if task is None:
         raise NotFound("error.unknown_task", ref=f"T{number}")
-    return task
+    return await rows.lock(ctx.session, task) if lock else task
 
 
 async def may_change(

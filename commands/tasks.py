@@ -14,8 +14,8 @@ from commands.raci import set_raci
 from commands.task_access import check_change, get_task
 from commands.task_states import OPEN, next_status
 from commands.task_views import notify_informed, show_task, status_label
-from storage import projects, tasks
-from storage.tables import Task
+from storage import projects, rows, tasks
+from storage.tables import Project, Task
 
 ADD_OPTIONS = frozenset({"phase", "owner", "dept", "due", "std", "after", "title"})
 EDIT_OPTIONS = frozenset({"title", "phase", "owner", "dept", "due", "std"})
@@ -113,6 +113,9 @@ async def _depend(ctx: Context, task: Task, ref: str, usage: str | None) -> Task
     other = await get_task(ctx, number)
     if other.id == task.id:
         raise UsageError("error.self_dependency", usage=usage, ref=f"T{number}")
+    # The cycle check reads the whole project's graph: hold the project so two opposite
+    # ``after``s at once cannot both pass it.
+    await rows.lock_id(ctx.session, Project, task.project_id)
     graph = await tasks.dependency_ids(ctx.session, task.project_id)
     if _reaches(graph, other.id or 0, task.id or 0):
         raise Conflict("error.dependency_cycle", ref=f"T{task.number}", other=f"T{number}")
@@ -137,7 +140,7 @@ async def show(ctx: Context, number: int, args: Args) -> None:
 
 
 async def edit(ctx: Context, number: int, args: Args) -> None:
-    task = await get_task(ctx, number)
+    task = await get_task(ctx, number, lock=True)
     await check_change(ctx, task)
     if not args.options and args.text():
         args.set_option("title", args.text())
@@ -151,7 +154,7 @@ async def edit(ctx: Context, number: int, args: Args) -> None:
 
 
 async def assign(ctx: Context, number: int, args: Args) -> None:
-    task = await get_task(ctx, number)
+    task = await get_task(ctx, number, lock=True)
     await check_change(ctx, task)
     who = args.option("owner") or args.person()
     if not who:
@@ -173,7 +176,7 @@ async def assign(ctx: Context, number: int, args: Args) -> None:
 
 
 async def set_due(ctx: Context, number: int, args: Args) -> None:
-    task = await get_task(ctx, number)
+    task = await get_task(ctx, number, lock=True)
     await check_change(ctx, task)
     text = args.option("due") or args.text()
     if not text:
@@ -194,7 +197,7 @@ async def set_due(ctx: Context, number: int, args: Args) -> None:
 
 
 async def after(ctx: Context, number: int, args: Args) -> None:
-    task = await get_task(ctx, number)
+    task = await get_task(ctx, number, lock=True)
     await check_change(ctx, task)
     refs = [r for t in args.positional for r in t.text.replace("，", ",").split(",") if r.strip()]
     if not refs:
@@ -229,7 +232,7 @@ async def _save(
 
 
 async def move(ctx: Context, number: int, args: Args, event: str) -> None:
-    task = await get_task(ctx, number)
+    task = await get_task(ctx, number, lock=True)
     await check_change(ctx, task)
     reason = args.text() or args.option("reason")
     if event == "block" and not reason:
@@ -315,7 +318,7 @@ async def _apply_move(
 
 
 async def deliver(ctx: Context, number: int, args: Args) -> None:
-    task = await get_task(ctx, number)
+    task = await get_task(ctx, number, lock=True)
     await check_change(ctx, task)
     text = args.require_text(ctx.t("task.deliverable_word"))
     old = task.deliverable

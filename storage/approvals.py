@@ -9,16 +9,36 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import ApprovalStep, Member
+from storage.rows import lock
+from storage.tables import ApprovalStep, Member, Project, ResourceRequest
 
 # A step that still needs a person: open for a decision, or waiting for the requester's answer.
 LIVE = ("waiting", "pending", "suggested")
 # Outcomes that let the chain go on.
 PASSED = ("approved", "auto", "adjusted")
+# The row each kind of chain belongs to: deciding a step locks it first.
+SUBJECT_TABLES: dict[str, type[ResourceRequest] | type[Project]] = {
+    "request": ResourceRequest,
+    "charter": Project,
+}
 
 
 async def get_step(session: AsyncSession, step_id: int) -> ApprovalStep | None:
     return await session.get(ApprovalStep, step_id)
+
+
+async def lock_for_decision(session: AsyncSession, step: ApprovalStep) -> None:
+    """Hold the step's subject, then the step, until commit; both are re-read.
+
+    A second click on the same step (on another replica) waits here and then sees the step
+    decided. Subject first, always: every change to a chain holds its subject, so decisions
+    on sibling steps (charter sign-offs) and the requester's own moves take turns too.
+    """
+    model = SUBJECT_TABLES[step.subject_type]
+    subject = await session.get(model, step.subject_id)
+    if subject is not None:
+        await lock(session, subject)
+    await lock(session, step)
 
 
 async def latest_round(session: AsyncSession, *, subject_type: str, subject_id: int) -> int:

@@ -20,6 +20,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -57,6 +59,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    # SQLAlchemy emits BEGIN itself (below), so the driver must not start transactions.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # A deferred transaction that reads, then writes after another connection committed,
+    # fails at once with SQLITE_BUSY (the busy timeout does not apply to that upgrade).
+    # Taking the write lock up front makes concurrent transactions queue instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -64,9 +75,37 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # An unreachable server must fail fast: intake answers the platform within seconds.
+    connect_args = kwargs.setdefault("connect_args", {})
+    connect_args.setdefault("timeout", 3)
+    kwargs.setdefault("pool_timeout", 3)
     return create_async_engine(url, **kwargs)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database is unreachable or busy (not a bug in the statement): try again later."""
+    if isinstance(error, OperationalError | InterfaceError | SATimeoutError):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, OSError | TimeoutError | ConnectionError):
+        return True
+    cause = error.__cause__ or error.__context__
+    return cause is not None and cause is not error and _unavailable_cause(cause)
+
+
+def _unavailable_cause(error: BaseException) -> bool:
+    name = type(error).__name__
+    return isinstance(error, OSError | TimeoutError | ConnectionError) or name in (
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "InterfaceError",
+        "TooManyConnectionsError",
+        "AdminShutdownError",
+    )
 
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:

@@ -40,7 +40,8 @@ async def open_for(
         Escalation.subject_id == subject_id,
         Escalation.status == "open",
     )
-    return (await session.exec(query)).first()
+    # Fresh values even for a row this session loaded before (callers hold a lock).
+    return (await session.exec(query.execution_options(populate_existing=True))).first()
 
 
 async def by_number(session: AsyncSession, *, project_id: int, number: int) -> Escalation | None:

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.numbering import next_number
+from storage.rows import lock_id
 from storage.tables import AgendaItem, Decision, Meeting, MeetingParticipant, Task
 
 AGENDA_LEAD = timedelta(days=3)  # the agenda goes out 3 days before (domain §4)
@@ -206,9 +207,9 @@ def series_of(meeting: Meeting) -> int:
 
 
 async def lock(session: AsyncSession, meeting_id: int) -> None:
-    """Hold ``meeting``'s row until the transaction ends (``FOR UPDATE`` on PostgreSQL), so that
+    """Hold ``meeting``'s row until the transaction ends (``storage.rows.lock_id``), so that
     two writers continuing one series take turns and the second sees the first's successor."""
-    await session.exec(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update())
+    await lock_id(session, Meeting, meeting_id)
 
 
 async def successor(session: AsyncSession, meeting: Meeting) -> Meeting | None:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import CardRef, NotificationKey, Outbox, OutboxLane, ProcessedEvent
+from storage.tables import CardRef, NotificationKey, Outbox, OutboxLane
 
 
 def enqueue(
@@ -27,17 +27,23 @@ def enqueue(
     member_id: int | None = None,
     card_key: str | None = None,
     thread_id: str | None = None,
+    due: datetime | None = None,
+    account_id: str | None = None,
+    reply_to: str | None = None,
 ) -> Outbox:
+    """Queue a message; it goes out from ``due`` (default: now) in its chat's order."""
     row = Outbox(
         platform=platform,
         chat_external_id=chat_external_id,
         is_direct=is_direct,
         thread_id=thread_id,
         member_id=member_id,
+        account_id=account_id,
+        reply_to=reply_to,
         kind=kind,
         card_key=card_key,
         payload=payload,
-        next_attempt_at=now,
+        next_attempt_at=due or now,
         created_at=now,
     )
     session.add(row)
@@ -75,20 +81,6 @@ async def link_notification(session: AsyncSession, *, key: str, outbox_id: int |
     if row is not None:
         row.outbox_id = outbox_id
         session.add(row)
-
-
-async def seen_event(session: AsyncSession, *, platform: str, event_id: str) -> bool:
-    return await session.get(ProcessedEvent, (platform, event_id)) is not None
-
-
-async def mark_event(session: AsyncSession, *, platform: str, event_id: str, now: datetime) -> bool:
-    """Record an inbound event; False if another worker recorded it first."""
-    try:
-        async with session.begin_nested():
-            session.add(ProcessedEvent(platform=platform, event_id=event_id, at=now))
-    except IntegrityError:
-        return False
-    return True
 
 
 async def pending_chats(

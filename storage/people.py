@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.rows import insert_absent
 from storage.tables import Chat, Department, Member, MemberIdentity
 
 
@@ -26,7 +27,11 @@ async def member_by_account(
 async def ensure_member(
     session: AsyncSession, *, platform: str, external_id: str, name: str | None, now: datetime
 ) -> tuple[Member, bool]:
-    """The member behind a platform account, created on first sight. Returns (member, created)."""
+    """The member behind a platform account, created on first sight. Returns (member, created).
+
+    Two replicas may meet a new person at the same moment: the identity's unique key picks
+    one member, the other replica drops the member it had just made and takes the winner.
+    """
     member = await member_by_account(session, platform=platform, external_id=external_id)
     if member is not None:
         return member, False
@@ -34,13 +39,16 @@ async def ensure_member(
     session.add(member)
     await session.flush()
     assert member.id is not None
-    session.add(
-        MemberIdentity(
-            member_id=member.id, platform=platform, external_id=external_id, display_name=name
-        )
+    identity = MemberIdentity(
+        member_id=member.id, platform=platform, external_id=external_id, display_name=name
     )
+    if await insert_absent(session, identity) is not None:
+        return member, True
+    await session.delete(member)
     await session.flush()
-    return member, True
+    winner = await member_by_account(session, platform=platform, external_id=external_id)
+    assert winner is not None  # the conflicting identity is committed, or we would not be here
+    return winner, False
 
 
 async def members_by_name(session: AsyncSession, name: str) -> Sequence[Member]:
@@ -100,19 +108,34 @@ async def ensure_chat(
     is_direct: bool,
     now: datetime,
 ) -> Chat:
+    """The chat, created on first sight (by whichever replica gets there first)."""
     query = select(Chat).where(Chat.platform == platform, Chat.external_id == external_id)
     chat = (await session.exec(query)).first()
     if chat is None:
-        chat = Chat(
+        first = Chat(
             platform=platform,
             external_id=external_id,
             name=name or external_id,
             is_direct=is_direct,
             created_at=now,
         )
-        session.add(chat)
-        await session.flush()
+        await insert_absent(session, first)
+        chat = (await session.exec(query)).one()
     return chat
+
+
+async def ensure_department(
+    session: AsyncSession, *, name: str, now: datetime
+) -> tuple[Department, bool]:
+    """The department called ``name`` (any case), created on first mention. Returns
+    (department, created); a department another replica creates at once is taken as found."""
+    department = await department_by_name(session, name)
+    if department is not None:
+        return department, False
+    created = await insert_absent(session, Department(name=name, created_at=now))
+    department = await department_by_name(session, name)
+    assert department is not None
+    return department, created is not None
 
 
 async def chats_of_project(session: AsyncSession, project_id: int) -> Sequence[Chat]:

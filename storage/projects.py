@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.rows import insert_absent
 from storage.tables import Chat, Phase, Project, ProjectDepartment, ProjectRole
 
 
@@ -51,8 +52,9 @@ async def add_department(
     )
     link = (await session.exec(query)).first()
     if link is None:
-        link = ProjectDepartment(project_id=project_id, department_id=department_id)
-        session.add(link)
+        first = ProjectDepartment(project_id=project_id, department_id=department_id)
+        await insert_absent(session, first)
+        link = (await session.exec(query)).one()
     if contact_id is not None:
         link.contact_id = contact_id
     await session.flush()
@@ -65,14 +67,7 @@ async def roles(session: AsyncSession, project_id: int) -> Sequence[ProjectRole]
 
 
 async def add_role(session: AsyncSession, *, project_id: int, member_id: int, role: str) -> None:
-    query = select(ProjectRole).where(
-        ProjectRole.project_id == project_id,
-        ProjectRole.member_id == member_id,
-        ProjectRole.role == role,
-    )
-    if (await session.exec(query)).first() is None:
-        session.add(ProjectRole(project_id=project_id, member_id=member_id, role=role))
-        await session.flush()
+    await insert_absent(session, ProjectRole(project_id=project_id, member_id=member_id, role=role))
 
 
 async def phases(session: AsyncSession, project_id: int) -> Sequence[Phase]:

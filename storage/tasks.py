@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.numbering import next_number
+from storage.rows import insert_absent
 from storage.tables import RaciEntry, Task, TaskDependency, TaskEvent
 
 
@@ -104,9 +105,7 @@ async def dependency_ids(session: AsyncSession, project_id: int) -> dict[int, se
 
 
 async def add_dependency(session: AsyncSession, *, task_id: int, depends_on_id: int) -> None:
-    if await session.get(TaskDependency, (task_id, depends_on_id)) is None:
-        session.add(TaskDependency(task_id=task_id, depends_on_id=depends_on_id))
-        await session.flush()
+    await insert_absent(session, TaskDependency(task_id=task_id, depends_on_id=depends_on_id))
 
 
 async def raci(session: AsyncSession, task_id: int) -> Sequence[RaciEntry]:

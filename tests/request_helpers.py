@@ -72,11 +72,24 @@ async def snapshot(app: App) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     async with app.sessions() as session:
         for model in WATCHED:
-            rows = (await session.exec(select(model))).all()
+            rows = [r for r in (await session.exec(select(model))).all() if not _refusal(r)]
             out[model.__name__] = sorted(
                 (r.model_dump() for r in rows), key=lambda d: str(sorted(d.items()))
             )
     return out
+
+
+def _refusal(row: SQLModel) -> bool:
+    """Answers in the console chat itself ("no, because …", "nothing is waiting") are queued
+    like every reply but change nothing; cards, DMs and notices elsewhere are compared."""
+    return (
+        isinstance(row, Outbox)
+        and row.platform == "console"
+        and not row.is_direct
+        and row.card_key is None
+        and row.kind in ("send", "ephemeral")
+        and row.chat_external_id == "console"
+    )
 
 
 async def steps_of(app: App, request_number: int = 1) -> list[ApprovalStep]:

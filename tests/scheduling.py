@@ -30,9 +30,13 @@ async def keys(app: App, prefix: str = "") -> dict[str, datetime]:
         return {k.key: k.created_at for k in (await session.exec(query)).all()}
 
 
-async def outbox_rows(app: App) -> list[Outbox]:
+async def outbox_rows(app: App, *, answers: bool = False) -> list[Outbox]:
+    """What the bot sent of its own accord (answers to commands only with ``answers``)."""
     async with transaction(app.sessions) as session:
-        return list((await session.exec(select(Outbox).order_by(col(Outbox.id)))).all())
+        query = select(Outbox).order_by(col(Outbox.id))
+        if not answers:
+            query = query.where(col(Outbox.reply_to).is_(None))
+        return list((await session.exec(query)).all())
 
 
 def text_of(row: Outbox) -> str:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot import runners
+from bot import main as runners
 from bot.clock import ManualClock
 from bot.main import App
 from bot.platform import PlatformError

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot import escalation as ladder
 from bot.clock import ManualClock
+from bot.jobs import escalations as escalation_job
 from bot.main import App
-from storage.db import transaction
+from bot.scheduler import JobContext
 from storage.tables import AuditLog, Escalation, NotificationKey
 from tests.console_driver import ConsoleDriver
 
@@ -22,10 +22,9 @@ SETUP = """
 
 
 async def climb(app: App, clock: ManualClock, console: ConsoleDriver) -> str:
-    async with transaction(app.sessions) as session:
-        await ladder.advance_due(
-            session, settings=app.settings, calendar=app.scheduler.calendar, now=clock.now()
-        )
+    await escalation_job.run(
+        JobContext(app.sessions, app.settings, app.scheduler.calendar, clock.now())
+    )
     start = len(console.output)
     await app.deliver()
     return "".join(console.output[start:])

@@ -158,7 +158,8 @@ def counting(app: App) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(*args: Any) -> None:
-        statements.append(args[2])
+        if not args[2].startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE is not a query
+            statements.append(args[2])
 
     engine = app.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)

@@ -75,7 +75,7 @@ async def replica(settings: Settings, journal: list[Delivery], instants: list[da
     fakes = [
         FakePlatform(name, clock, interleave=True, journal=journal) for name in ("console", "slack")
     ]
-    app.attach({fake.name: fake for fake in fakes})
+    app.deliver_through({fake.name: fake for fake in fakes})
     try:
         for instant in instants:
             clock.set(instant)

@@ -55,3 +55,19 @@ class ConsolePlatform:
 
     async def send_ephemeral(self, target: Target, account_id: str, message: Message) -> None:
         self.show(message, chat_id=target.chat_id, is_direct=target.is_direct)
+
+
+class ConsoleAdapter:
+    """The console as an adapter: no transport of its own (the session reads stdin)."""
+
+    name = PLATFORM
+    people = None
+
+    def __init__(self, platform: ConsolePlatform) -> None:
+        self.platform = platform
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None

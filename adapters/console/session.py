@@ -11,17 +11,35 @@ import logging
 import re
 import sys
 from collections.abc import Callable
-from datetime import timedelta
-from typing import TextIO
+from typing import Protocol, TextIO
 from zoneinfo import ZoneInfo
 
-from adapters.console.platform import PLATFORM, ConsolePlatform
+from adapters.console.platform import PLATFORM, ConsoleAdapter, ConsolePlatform
 from bot.clock import ManualClock
 from bot.errors import UserError
 from bot.i18n import t
-from bot.main import App
-from bot.messages import ActionEvent, IncomingMessage, Outgoing
-from commands.parsing.dates import parse_duration
+from bot.inbox import InboundEvent, Inbox
+from bot.messages import ActionEvent, IncomingMessage
+from bot.settings import Settings
+
+
+class ConsoleBackend(Protocol):
+    """What the console needs of the running bot (``bot.main.App`` provides it)."""
+
+    settings: Settings
+    inbox: Inbox
+
+    def attach(self, adapter: ConsoleAdapter) -> None: ...
+
+    async def settle(self) -> None:
+        """Run every stored event and deliver what is due."""
+        ...
+
+    async def advance(self, clock: ManualClock, span: str) -> None:
+        """Move the clock over ``span`` (``3d``, ``2h``, ``+2wd``), running the scheduler's
+        ticks and settling on the way; ``UserError`` for a span that is not one."""
+        ...
+
 
 logger = logging.getLogger("concord.console")
 _MENTION = re.compile(r"(?<![\w<])@([^\s@,，、:：<>]+)")
@@ -29,7 +47,13 @@ _MENTION = re.compile(r"(?<![\w<])@([^\s@,，、:：<>]+)")
 
 class ConsoleSession:
     def __init__(
-        self, app: App, clock: ManualClock, *, user: str, chat: str, write: Callable[[str], None]
+        self,
+        app: ConsoleBackend,
+        clock: ManualClock,
+        *,
+        user: str,
+        chat: str,
+        write: Callable[[str], None],
     ) -> None:
         self.app = app
         self.clock = clock
@@ -37,8 +61,7 @@ class ConsoleSession:
         self.write = write
         self.platform = ConsolePlatform(self._print)
         self.platform.current_chat = chat
-        self._printed_any = False
-        app.attach({PLATFORM: self.platform})
+        app.attach(ConsoleAdapter(self.platform))
 
     @property
     def chat(self) -> str:
@@ -69,12 +92,12 @@ class ConsoleSession:
             text=line,
             mentions=mentions,
         )
-        self._show(await self.app.dispatcher.handle_message(incoming))
-        await self.app.deliver()
+        await self._submit(incoming)
 
-    def _show(self, replies: list[Outgoing]) -> None:
-        for reply in replies:
-            self.platform.show(reply.message)
+    async def _submit(self, event: InboundEvent) -> None:
+        """Through the inbox like every adapter, then run it and print what it said."""
+        await self.app.inbox.receive(event)
+        await self.app.settle()
 
     async def _control(self, line: str) -> None:
         word, _, rest = line[1:].partition(" ")
@@ -124,30 +147,13 @@ class ConsoleSession:
             action=button.action,
             value=button.value,
         )
-        self._show(await self.app.dispatcher.handle_action(event))
-        await self.app.deliver()
+        await self._submit(event)
 
     async def _advance(self, rest: str) -> None:
         try:
-            duration = parse_duration(rest)
-            span = (
-                duration.to_timedelta()
-                if not duration.working_days
-                else self._working_span(duration.working_days)
-            )
+            await self.app.advance(self.clock, rest)
         except UserError as error:
             self._print(t(self.locale, error.key, **error.params))
-            return
-        if span <= timedelta(0):
-            self._print(t(self.locale, "console.bad_advance"))
-            return
-        await self.app.scheduler.run_span(self.clock, span, after_tick=self.app.deliver)
-        await self.app.deliver()
-
-    def _working_span(self, days: int) -> timedelta:
-        zone = ZoneInfo(self.app.settings.timezone)
-        start = self.clock.now().astimezone(zone)
-        return self.app.scheduler.calendar.add_working_time(start, days) - start
 
     async def _now(self, rest: str) -> None:
         zone = ZoneInfo(self.app.settings.timezone)

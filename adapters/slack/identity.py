@@ -18,21 +18,27 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.outbound import PLATFORM
-from bot.clock import to_utc
-from bot.main import App
-from bot.profiles import Profile, apply_profiles, is_fresh, last_refreshed
+from bot.clock import Clock, to_utc
+from bot.profiles import Profile, ProfileStore, is_fresh
 
 logger = logging.getLogger("concord.slack")
 
 
 class Directory:
-    def __init__(self, client: AsyncWebClient, app: App) -> None:
+    """``bot.inbox.PeopleDirectory`` for Slack: the inbox worker calls ``refresh`` before an
+    event runs, outside its transaction."""
+
+    def __init__(self, client: AsyncWebClient, profiles: ProfileStore, clock: Clock) -> None:
         self.client = client
-        self.sessions = app.sessions
-        self.clock = app.clock
+        self.profiles = profiles
+        self.clock = clock
         self._checked: dict[str, datetime] = {}
         self._names: dict[str, str] = {}
         self._lock = asyncio.Lock()
+
+    def known(self) -> dict[str, str]:
+        """The names this process has looked up (no network: used while acknowledging)."""
+        return dict(self._names)
 
     async def refresh(self, accounts: Iterable[str]) -> dict[str, str]:
         """Make sure each account is a member with a current profile; return known names."""
@@ -45,12 +51,12 @@ class Directory:
         now = to_utc(self.clock.now())
         wanted = [a for a in accounts if not is_fresh(self._checked.get(a), now)]
         if wanted:
-            stored = await last_refreshed(self.sessions, platform=PLATFORM, accounts=wanted)
+            stored = await self.profiles.last_refreshed(platform=PLATFORM, accounts=wanted)
             fresh = {a: at for a, at in stored.items() if at is not None and is_fresh(at, now)}
             self._checked.update(fresh)
             stale = [a for a in wanted if a not in fresh]
             fetched = {a: p for a in stale if (p := await self.fetch(a)) is not None}
-            await apply_profiles(self.sessions, platform=PLATFORM, profiles=fetched, now=now)
+            await self.profiles.apply(platform=PLATFORM, profiles=fetched, now=now)
             self._checked.update(dict.fromkeys(fetched, now))
 
     async def fetch(self, account: str) -> Profile | None:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from adapters.slack.modals import Form, command_line
 from adapters.slack.outbound import ACTION_SUFFIX, PLATFORM
 from bot.messages import ActionEvent, IncomingMessage
 
@@ -113,6 +114,8 @@ def from_action(body: JSON, *, names: Mapping[str, str]) -> ActionEvent | None:
     container = body.get("container") or {}
     channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
     user = str(body["user"]["id"])
+    # Private answers appear where the card is; public ones go to the card's thread.
+    card_thread = container.get("thread_ts")
     return ActionEvent(
         platform=PLATFORM,
         chat_id=channel,
@@ -125,6 +128,26 @@ def from_action(body: JSON, *, names: Mapping[str, str]) -> ActionEvent | None:
         event_id=f"action:{channel}:{action.get('action_ts')}:{user}",
         message_id=container.get("message_ts"),
         inputs=form_values(body.get("state") or {}),
+        thread_id=card_thread or container.get("message_ts"),
+        card_thread_id=card_thread,
+    )
+
+
+def from_view(
+    form: Form, values: Mapping[str, str], meta: Mapping[str, Any], body: JSON, view: JSON
+) -> IncomingMessage:
+    """A submitted form: the command it stands for, from the channel it was opened in."""
+    user = str(body["user"]["id"])
+    channel = str(meta.get("channel") or user)
+    view_id = str(view.get("id", ""))
+    return IncomingMessage(
+        platform=PLATFORM,
+        chat_id=channel,
+        sender_id=user,
+        text=command_line(form, values),
+        sender_name=body["user"].get("name"),
+        is_direct=bool(meta.get("direct")) or channel == user,
+        event_id=f"view:{view_id}" if view_id else None,
     )
 
 

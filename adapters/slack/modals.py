@@ -1,7 +1,7 @@
 """Long forms as Slack modals: ``issue report`` and ``request new`` with no arguments.
 
 A modal is only a friendlier way to type a command: its fields are the command's options
-(shared/commands.md), and submitting it builds that command line — quoted values,
+(docs/commands.md), and submitting it builds that command line — quoted values,
 ``key:value`` options — which then runs like any other command from that user in the chat
 the modal was opened from (kept in ``private_metadata``). Pure functions; no network.
 """

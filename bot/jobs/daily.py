@@ -19,6 +19,7 @@ from bot.clock import to_aware_utc
 from bot.i18n import t
 from bot.jobs import support
 from bot.messages import Message
+from bot.notify import NoticeKey, to_person
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
 from storage import outbox, schedule
@@ -28,18 +29,22 @@ from storage.tables import Member, Project, Task
 
 async def run(ctx: JobContext) -> None:
     async with transaction(ctx.sessions) as session:
-        members = await schedule.daily_subscribers(session)
-        due = [(m.id or 0, key) for m in members if (key := daily_key(ctx, m))]
+        due: list[tuple[int, str]] = []
+        for member in await schedule.daily_subscribers(session):
+            zone = await targets.person_zone(session, ctx.settings, member)
+            if key := daily_key(ctx, member, zone):
+                due.append((member.id or 0, key))
         sent = await outbox.existing_keys(session, [key for _, key in due])
 
     async def work(session: AsyncSession, item: tuple[int, str]) -> None:
         await remind(session, ctx, *item)
 
-    await support.each_item(ctx, [d for d in due if d[1] not in sent], work)
+    await support.each_item(ctx, "daily reminder", [d for d in due if d[1] not in sent], work)
 
 
-def daily_key(ctx: JobContext, member: Member) -> str | None:
-    local = ctx.now.astimezone(targets.member_zone(ctx.settings, member))
+def daily_key(ctx: JobContext, member: Member, zone: ZoneInfo) -> str | None:
+    """The key of today's reminder once ``daily_time`` has come in the member's zone."""
+    local = ctx.now.astimezone(zone)
     if not ctx.calendar.is_working_day(local.date()):
         return None
     if local.strftime("%H:%M") < ctx.settings.schedule.daily_time:
@@ -51,9 +56,11 @@ async def remind(session: AsyncSession, ctx: JobContext, member_id: int, key: st
     member = await schedule.claim(session, Member, member_id)
     if member is None or not member.daily_reminders:
         return
+    zone = await targets.person_zone(session, ctx.settings, member)
+    if daily_key(ctx, member, zone) != key:
+        return  # the member's zone changed since the scan
     if not await outbox.claim_notification(session, key=key, now=ctx.now):
         return
-    zone = targets.member_zone(ctx.settings, member)
     tasks = await schedule.open_tasks_of_members(
         session, {member_id}, due_before=horizon(ctx, zone)
     )
@@ -61,8 +68,8 @@ async def remind(session: AsyncSession, ctx: JobContext, member_id: int, key: st
         return
     projects = await schedule.projects_by_ids(session, {t.project_id for t in tasks})
     summary = Summary(ctx.now, member, list(tasks), projects)
-    await support.ping(
-        session, settings=ctx.settings, member=member, key=key, render=summary.render, now=ctx.now
+    await to_person(
+        session, ctx.settings, member=member, key=NoticeKey(key), render=summary.render, now=ctx.now
     )
 
 

@@ -15,8 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import digest, targets
 from bot.jobs import support
-from bot.messages import Target
-from bot.notify import send_once
+from bot.messages import Message
+from bot.notify import send_to
 from bot.scheduler import JobContext
 from storage import schedule
 from storage.db import transaction
@@ -69,7 +69,7 @@ async def post_batch(ctx: JobContext, batch: list[tuple[Chat, str]]) -> None:
     async def post(session: AsyncSession, item: tuple[Chat, str]) -> None:
         await post_one(session, ctx, rows, *item)
 
-    await support.each_item(ctx, batch, post)
+    await support.each_item(ctx, "digest", batch, post)
 
 
 async def post_one(
@@ -79,12 +79,11 @@ async def post_one(
         return  # another replica is posting this group's digest
     if chat.project_id not in rows.projects:
         return
-    message = digest.render(
-        rows,
-        chat.project_id,
-        locale=targets.chat_locale(ctx.settings, chat),
-        zone=targets.chat_zone(ctx.settings, chat),
-        now=ctx.now,
-    )
-    target = Target(chat.platform, chat.external_id, name=chat.name)
-    await send_once(session, key=key, target=target, message=message, now=ctx.now)
+    project_id = chat.project_id
+
+    def render(locale: str, zone: ZoneInfo) -> Message:
+        return digest.render(rows, project_id, locale=locale, zone=zone, now=ctx.now)
+
+    # Not a ping: the group chose the digest's moment (``settings digest:``).
+    audience = targets.group_audience(ctx.settings, chat)
+    await send_to(session, audience, key=key, render=render, now=ctx.now, ping=False)

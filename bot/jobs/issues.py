@@ -2,35 +2,32 @@
 (green channel, high urgency: 2 h). For every newly missed SLA the job, once per issue and SLA:
 
 - posts an alert into the project groups @-mentioning the coordinator, the owner and the PMs
-  (``send_once`` key ``issue:{id}:sla:{triage|plan}:{chat id}``; group quiet hours respected);
+  (key ``issue:{id}:sla:{triage|plan}:{chat id}``; each group's quiet hours waited out);
 - sets the issue's ``triage_breached`` / ``plan_breached`` flag and adds a timeline entry;
 - opens an escalation (or notes it on the open one) through ``bot.escalation``;
 - writes the audit log.
 
-Each issue runs in its own transaction, so one failure does not hold back the others.
+Each issue runs in its own transaction: a broken one is logged and skipped (``support.each_due``).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import escalation, targets
 from bot.clock import to_aware_utc
-from bot.i18n import DEFAULT_LOCALE, t
-from bot.messages import Target
-from bot.notify import quiet_until, send_once
+from bot.i18n import t
+from bot.jobs import support
+from bot.messages import Message
+from bot.notify import NoticeKey, to_groups
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
-from storage import audit, issues, people, projects
-from storage.db import transaction
-from storage.tables import Chat, Issue, Project
-
-logger = logging.getLogger("concord.jobs.issues")
+from storage import issues, people, projects, schedule
+from storage.tables import Issue, Project
 
 Finder = Callable[..., Awaitable[Sequence[Issue]]]
 SCANS: tuple[tuple[str, Finder], ...] = (
@@ -41,14 +38,14 @@ SCANS: tuple[tuple[str, Finder], ...] = (
 
 async def run(ctx: JobContext) -> None:
     for kind, finder in SCANS:
-        async with transaction(ctx.sessions) as session:
-            due = [i.id for i in await finder(session, now=ctx.now) if i.id is not None]
-        for issue_id in due:
-            try:
-                async with transaction(ctx.sessions) as session:
-                    await breach(session, ctx, issue_id, kind)
-            except Exception:
-                logger.exception("issue %s: %s SLA handling failed", issue_id, kind)
+
+        async def scan(session: AsyncSession, finder: Finder = finder) -> list[int]:
+            return [i.id for i in await finder(session, now=ctx.now) if i.id is not None]
+
+        async def work(session: AsyncSession, issue_id: int, kind: str = kind) -> None:
+            await breach(session, ctx, issue_id, kind)
+
+        await support.each_due(ctx, f"issue ({kind} SLA)", scan, work)
 
 
 def _still_due(issue: Issue, kind: str) -> bool:
@@ -61,38 +58,36 @@ def _still_due(issue: Issue, kind: str) -> bool:
 
 
 async def breach(session: AsyncSession, ctx: JobContext, issue_id: int, kind: str) -> None:
-    issue = await session.get(Issue, issue_id)
+    # Locked (skipped while a replica's job or a triage holds it), so the re-check holds.
+    issue = await schedule.claim(session, Issue, issue_id)
     project = await session.get(Project, issue.project_id) if issue else None
     if issue is None or project is None or not _still_due(issue, kind):
         return
     raw_due = issue.triage_due_at if kind == "triage" else issue.plan_due_at
     due = to_aware_utc(raw_due or ctx.now)
-    _flag(session, issue, kind, due, ctx.now)
-    groups = await targets.project_groups(session, project.id or 0)
-    await _alert(session, ctx, project, issue, kind, due, groups)
-    locale = targets.chat_locale(ctx.settings, groups[0][1]) if groups else DEFAULT_LOCALE
-    zone = targets.chat_zone(ctx.settings, groups[0][1]) if groups else None
-    reason = t(
-        locale,
-        f"issue.sla_reason_{kind}",
-        ref=f"I{issue.number}",
-        title=issue.title,
-        due=f"{due.astimezone(zone):%m-%d %H:%M}",
-    )
-    await escalation.open_or_note(
+    _flag(session, ctx, issue, kind, due)
+    await _alert(session, ctx, project, issue, kind, due)
+
+    def reason(locale: str, zone: ZoneInfo) -> str:
+        return t(
+            locale,
+            f"issue.sla_reason_{kind}",
+            ref=f"I{issue.number}",
+            title=issue.title,
+            due=f"{due.astimezone(zone):%m-%d %H:%M}",
+        )
+
+    await support.escalate(
         session,
-        settings=ctx.settings,
-        calendar=ctx.calendar,
+        ctx,
         project_id=project.id or 0,
         subject_type="issue",
         subject_id=issue_id,
         reason=reason,
-        now=ctx.now,
-        opened_by=None,
     )
 
 
-def _flag(session: AsyncSession, issue: Issue, kind: str, due: datetime, now: datetime) -> None:
+def _flag(session: AsyncSession, ctx: JobContext, issue: Issue, kind: str, due: datetime) -> None:
     if kind == "triage":
         issue.triage_breached = True
     else:
@@ -104,13 +99,11 @@ def _flag(session: AsyncSession, issue: Issue, kind: str, due: datetime, now: da
         author_id=None,
         kind="breach",
         text=json.dumps({"sla": kind, "due": due.isoformat()}),
-        at=now,
+        at=ctx.now,
     )
-    audit.record(
+    support.audit(
+        ctx,
         session,
-        at=now,
-        actor_id=None,
-        platform=None,
         project_id=issue.project_id,
         action="issue.sla_breach",
         entity="issue",
@@ -138,14 +131,10 @@ async def _alert(
     issue: Issue,
     kind: str,
     due: datetime,
-    groups: list[tuple[Target, Chat]],
 ) -> None:
     who = await _people(session, project, issue)
-    for target, chat in groups:
-        locale, zone = (
-            targets.chat_locale(ctx.settings, chat),
-            targets.chat_zone(ctx.settings, chat),
-        )
+
+    def render(locale: str, zone: ZoneInfo) -> Message:
         msg = MessageBuilder()
         msg.section(
             t(
@@ -158,12 +147,14 @@ async def _alert(
                 people=" ".join(msg.mention(i, name) for i, name in who) or "—",
             )
         )
-        quiet = chat.quiet_hours or ctx.settings.schedule.quiet_hours
-        await send_once(
-            session,
-            key=f"issue:{issue.id}:sla:{kind}:{chat.id}",
-            target=target,
-            message=msg.build(),
-            now=ctx.now,
-            not_before=quiet_until(ctx.now, zone, quiet),
-        )
+        return msg.build()
+
+    await to_groups(
+        session,
+        ctx.settings,
+        project_id=project.id or 0,
+        key=NoticeKey(f"issue:{issue.id}:sla:{kind}", tag_groups=False),
+        render=render,
+        now=ctx.now,
+        ping=True,
+    )

@@ -2,65 +2,64 @@
 
 - the **agenda** when it is due (3 days before, or at once for a meeting scheduled on shorter
   notice): to every project group and by DM to every attendee, each in their own language and
-  time zone (keys ``meeting:{id}:agenda:chat:{chat id}`` / ``…:agenda:dm:{member id}``);
-- a **start** reminder in the project groups, @-mentioning the people
+  time zone (keys ``meeting:{id}:agenda:chat:{chat id}`` / ``…:agenda:dm:{member id}``),
+  after each group's and each person's own quiet hours;
+- a **start** reminder in the project groups, @-mentioning the people, at once
   (``meeting:{id}:start:{chat id}``; skipped when the tick comes after the meeting ended);
 - the **minutes reminder** to the recorder (the organizer when none) 24 h after the meeting
-  if the minutes are not published (``meeting:{id}:minutes``; the recipient's quiet hours are
-  respected);
+  if the minutes are not published (``meeting:{id}:minutes:dm:{member id}``), after the
+  recorder's own quiet hours;
 - the next occurrence of a **weekly** meeting once the current one has ended
   (``bot.meetings.ensure_next``).
 
 Each step sets its ``*_at`` column and writes the audit log; each meeting runs in its own
-transaction, so one failure does not hold back the others.
+transaction, and a broken one is logged and skipped (``support.each_due``).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import targets
-from bot.approvals import approver_zone
+from bot.jobs import support
 from bot.meeting_messages import agenda_message, minutes_reminder, start_message
 from bot.meetings import MeetingView, attendees, ensure_next, load
-from bot.notify import quiet_until, send_once
+from bot.messages import Message
+from bot.notify import NoticeKey, Render, to_groups, to_person
+from bot.render import MessageBuilder
 from bot.scheduler import JobContext
-from storage import audit, meetings
-from storage.db import transaction
+from storage import meetings
 from storage.tables import Meeting, Member
-
-logger = logging.getLogger("concord.jobs.meetings")
 
 Finder = Callable[..., Awaitable[Sequence[Meeting]]]
 Step = Callable[[AsyncSession, JobContext, Meeting], Awaitable[None]]
+Build = Callable[[MeetingView, str, ZoneInfo, datetime], MessageBuilder]
 
 
 async def run(ctx: JobContext) -> None:
     for finder, step in STEPS:
-        async with transaction(ctx.sessions) as session:
-            due = [m.id for m in await finder(session, now=ctx.now) if m.id is not None]
-        for meeting_id in due:
-            try:
-                async with transaction(ctx.sessions) as session:
-                    # Locked, so a replica running the same step waits and then sees it done.
-                    meeting = await session.get(Meeting, meeting_id, with_for_update=True)
-                    if meeting is not None:
-                        await step(session, ctx, meeting)
-            except Exception:
-                logger.exception("meeting %s: %s failed", meeting_id, step.__name__)
+
+        async def scan(session: AsyncSession, finder: Finder = finder) -> list[int]:
+            return [m.id for m in await finder(session, now=ctx.now) if m.id is not None]
+
+        async def work(session: AsyncSession, meeting_id: int, step: Step = step) -> None:
+            # Locked, so a replica running the same step waits and then sees it done.
+            meeting = await session.get(Meeting, meeting_id, with_for_update=True)
+            if meeting is not None:
+                await step(session, ctx, meeting)
+
+        await support.each_due(ctx, f"meeting ({step.__name__})", scan, work)
 
 
 def _audit(
     ctx: JobContext, session: AsyncSession, meeting: Meeting, action: str, **detail: object
 ) -> None:
-    audit.record(
+    support.audit(
+        ctx,
         session,
-        at=ctx.now,
-        actor_id=None,
-        platform=None,
         project_id=meeting.project_id,
         action=action,
         entity="meeting",
@@ -74,46 +73,32 @@ async def send_agenda(session: AsyncSession, ctx: JobContext, meeting: Meeting) 
     if meeting.agenda_sent_at is not None or meeting.status != meetings.SCHEDULED:
         return  # another replica, or a cancellation, came first
     view = await load(session, ctx.settings, meeting)
-    for target, chat in await targets.project_groups(session, meeting.project_id):
-        locale, zone = (
-            targets.chat_locale(ctx.settings, chat),
-            targets.chat_zone(ctx.settings, chat),
-        )
-        await send_once(
-            session,
-            key=f"meeting:{meeting.id}:agenda:chat:{chat.id}",
-            target=target,
-            message=agenda_message(view, locale, zone, ctx.now).build(),
-            now=ctx.now,
-            not_before=quiet_until(
-                ctx.now, zone, chat.quiet_hours or ctx.settings.schedule.quiet_hours
-            ),
-        )
+    render = _renderer(agenda_message, view, ctx)
+    key = NoticeKey(f"meeting:{meeting.id}:agenda")
+    await to_groups(
+        session,
+        ctx.settings,
+        project_id=meeting.project_id,
+        key=key,
+        render=render,
+        now=ctx.now,
+        ping=True,
+    )
     people = 0
     for member in await attendees(session, view):
-        people += await _dm_agenda(session, ctx, view, member)
+        people += await to_person(
+            session, ctx.settings, member=member, key=key, render=render, now=ctx.now
+        )
     meeting.agenda_sent_at = ctx.now
     session.add(meeting)
     _audit(ctx, session, meeting, "meeting.agenda_sent", people=people)
 
 
-async def _dm_agenda(
-    session: AsyncSession, ctx: JobContext, view: MeetingView, member: Member
-) -> int:
-    target = await targets.dm_target(session, member)
-    if target is None:
-        return 0
-    locale = targets.member_locale(ctx.settings, member, target.platform)
-    zone = await approver_zone(session, ctx.settings, member)
-    sent = await send_once(
-        session,
-        key=f"meeting:{view.meeting.id}:agenda:dm:{member.id}",
-        target=target,
-        message=agenda_message(view, locale, zone, ctx.now).build(),
-        now=ctx.now,
-        not_before=quiet_until(ctx.now, zone, ctx.settings.schedule.quiet_hours),
-    )
-    return int(sent)
+def _renderer(build: Build, view: MeetingView, ctx: JobContext) -> Render:
+    def render(locale: str, zone: ZoneInfo) -> Message:
+        return build(view, locale, zone, ctx.now).build()
+
+    return render
 
 
 async def announce_start(session: AsyncSession, ctx: JobContext, meeting: Meeting) -> None:
@@ -122,18 +107,15 @@ async def announce_start(session: AsyncSession, ctx: JobContext, meeting: Meetin
     late = ctx.now >= meetings.ends_at(meeting)  # after downtime: a "starts now" would mislead
     if not late:
         view = await load(session, ctx.settings, meeting)
-        for target, chat in await targets.project_groups(session, meeting.project_id):
-            locale, zone = (
-                targets.chat_locale(ctx.settings, chat),
-                targets.chat_zone(ctx.settings, chat),
-            )
-            await send_once(
-                session,
-                key=f"meeting:{meeting.id}:start:{chat.id}",
-                target=target,
-                message=start_message(view, locale, zone, ctx.now).build(),
-                now=ctx.now,
-            )
+        await to_groups(
+            session,
+            ctx.settings,
+            project_id=meeting.project_id,
+            key=NoticeKey(f"meeting:{meeting.id}:start", tag_groups=False),
+            render=_renderer(start_message, view, ctx),
+            now=ctx.now,
+            ping=False,  # it is the meeting's moment, whatever the hour
+        )
     meeting.start_reminded_at = ctx.now
     session.add(meeting)
     _audit(ctx, session, meeting, "meeting.start_reminded", skipped=late)
@@ -144,18 +126,15 @@ async def remind_minutes(session: AsyncSession, ctx: JobContext, meeting: Meetin
         return
     recorder_id = meeting.recorder_id or meeting.organizer_id
     recorder = await session.get(Member, recorder_id) if recorder_id else None
-    target = await targets.dm_target(session, recorder) if recorder else None
-    if recorder is not None and target is not None:
+    if recorder is not None:
         view = await load(session, ctx.settings, meeting)
-        zone = await approver_zone(session, ctx.settings, recorder)
-        locale = targets.member_locale(ctx.settings, recorder, target.platform)
-        await send_once(
+        await to_person(
             session,
-            key=f"meeting:{meeting.id}:minutes",
-            target=target,
-            message=minutes_reminder(view, locale, zone, ctx.now).build(),
+            ctx.settings,
+            member=recorder,
+            key=NoticeKey(f"meeting:{meeting.id}:minutes"),
+            render=_renderer(minutes_reminder, view, ctx),
             now=ctx.now,
-            not_before=quiet_until(ctx.now, zone, ctx.settings.schedule.quiet_hours),
         )
     meeting.minutes_reminded_at = ctx.now
     session.add(meeting)
@@ -171,11 +150,9 @@ async def continue_series(session: AsyncSession, ctx: JobContext, meeting: Meeti
 
 
 def _audit_next(ctx: JobContext, session: AsyncSession, meeting: Meeting, nxt: Meeting) -> None:
-    audit.record(
+    support.audit(
+        ctx,
         session,
-        at=ctx.now,
-        actor_id=None,
-        platform=None,
         project_id=nxt.project_id,
         action="meeting.create",
         entity="meeting",

@@ -1,6 +1,6 @@
-"""What the jobs share: one transaction per due item, local wall times, working-day steps,
-and the two ways a proactive message goes out — into project groups, or as a personal ping
-that waits out the recipient's quiet hours."""
+"""What the jobs share: one transaction per due item (a broken item is logged and skipped),
+local wall times and working-day steps. Messages go out through ``bot.notify.to_groups`` and
+``bot.notify.to_person``."""
 
 from __future__ import annotations
 
@@ -12,33 +12,94 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import targets
+from bot import escalation, targets
 from bot.clock import to_aware_utc
-from bot.messages import Message
-from bot.notify import quiet_until, send_once
 from bot.scheduler import JobContext
-from bot.settings import Settings
 from bot.workdays import WorkCalendar
-from storage import people
+from storage import audit as audit_log
 from storage.db import transaction
-from storage.tables import Chat, Member
 
 logger = logging.getLogger("concord.jobs")
 
 Item = TypeVar("Item")
-Render = Callable[[str, ZoneInfo], Message]  # (locale, zone) → the message for that reader
 
 
 async def each_item(
-    ctx: JobContext, items: Iterable[Item], work: Callable[[AsyncSession, Item], Awaitable[None]]
+    ctx: JobContext,
+    label: str,
+    items: Iterable[Item],
+    work: Callable[[AsyncSession, Item], Awaitable[None]],
 ) -> None:
-    """Run ``work`` for every item in its own transaction; one failure does not stop the rest."""
+    """Run ``work`` for every item in its own transaction. A failing item (bad data, a
+    message that does not render) is rolled back, logged with ``label`` and the item, and
+    skipped: the other items still go out and the tick goes on."""
     for item in items:
         try:
             async with transaction(ctx.sessions) as session:
                 await work(session, item)
         except Exception:
-            logger.exception("%s failed on %r at %s", work.__module__, item, ctx.now)
+            logger.exception("%s %r failed at %s; skipped", label, item, ctx.now)
+
+
+async def each_due(
+    ctx: JobContext,
+    label: str,
+    scan: Callable[[AsyncSession], Awaitable[Iterable[Item]]],
+    work: Callable[[AsyncSession, Item], Awaitable[None]],
+) -> None:
+    """``scan`` for what is due (one short transaction), then ``each_item`` over it."""
+    async with transaction(ctx.sessions) as session:
+        items = list(await scan(session))
+    await each_item(ctx, label, items, work)
+
+
+def audit(
+    ctx: JobContext,
+    session: AsyncSession,
+    *,
+    project_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    **detail: object,
+) -> None:
+    """An audit row for what a job did: at the tick's time, with no actor (the scheduler)."""
+    audit_log.record(
+        session,
+        at=ctx.now,
+        actor_id=None,
+        platform=None,
+        project_id=project_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        **detail,
+    )
+
+
+async def escalate(
+    session: AsyncSession,
+    ctx: JobContext,
+    *,
+    project_id: int,
+    subject_type: str,
+    subject_id: int,
+    reason: Callable[[str, ZoneInfo], str],
+) -> None:
+    """Open the item's escalation (or note on the open one); ``reason`` is worded in the
+    project's own language and zone (``targets.project_voice``), as it is kept on the row."""
+    locale, zone = await targets.project_voice(session, ctx.settings, project_id)
+    await escalation.open_or_note(
+        session,
+        settings=ctx.settings,
+        calendar=ctx.calendar,
+        project_id=project_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        reason=reason(locale, zone),
+        now=ctx.now,
+        opened_by=None,
+    )
 
 
 def wall_time(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
@@ -71,62 +132,3 @@ def fmt_due(instant: datetime, has_time: bool, zone: ZoneInfo, now: datetime) ->
     local = to_aware_utc(instant).astimezone(zone)
     text = local.strftime("%m-%d" if local.year == now.astimezone(zone).year else "%Y-%m-%d")
     return f"{text} {local:%H:%M}" if has_time else text
-
-
-async def post_to_groups(
-    session: AsyncSession,
-    *,
-    settings: Settings,
-    project_id: int,
-    key: str,
-    render: Render,
-    now: datetime,
-) -> int:
-    """Post into every group of the project, in each group's language and zone. Group posts
-    are not held by quiet hours: the jobs schedule them for working hours already."""
-    sent = 0
-    for target, chat in await targets.project_groups(session, project_id):
-        message = render(targets.chat_locale(settings, chat), targets.chat_zone(settings, chat))
-        if await send_once(
-            session, key=f"{key}:chat:{chat.id}", target=target, message=message, now=now
-        ):
-            sent += 1
-    return sent
-
-
-async def ping(
-    session: AsyncSession,
-    *,
-    settings: Settings,
-    member: Member,
-    key: str,
-    render: Render,
-    now: datetime,
-) -> bool:
-    """A personal DM, held until the end of the member's quiet hours if it is night there."""
-    target = await targets.dm_target(session, member)
-    if target is None:
-        return False
-    zone = targets.member_zone(settings, member)
-    quiet = await quiet_hours(session, settings, member, target.platform)
-    return await send_once(
-        session,
-        key=f"{key}:dm:{member.id}",
-        target=target,
-        message=render(targets.member_locale(settings, member, target.platform), zone),
-        now=now,
-        not_before=quiet_until(now, zone, quiet),
-    )
-
-
-async def quiet_hours(
-    session: AsyncSession, settings: Settings, member: Member, platform: str
-) -> str:
-    """The member's quiet hours: ``settings quiet:…`` in their DM with the bot, else the
-    configured default."""
-    chat: Chat | None = await people.direct_chat(
-        session, member_id=member.id or 0, platform=platform
-    )
-    return (
-        chat.quiet_hours if chat is not None and chat.quiet_hours else settings.schedule.quiet_hours
-    )

@@ -7,8 +7,10 @@
   ``reminder_time`` of the next working day) — a post mentioning the owner and the PMs, pings
   to both, and an escalation opened (or noted) through ``bot.escalation``.
 
-Keys: ``task:{id}:{due_soon|overdue}:{deadline}`` — a moved deadline earns new reminders;
-after downtime each key is sent once, if it fell due within ``catch_up_days``.
+Keys: ``task:{id}:{due_soon|overdue}:{deadline}`` (per reader ``…:chat:{chat id}`` and
+``…:dm:{member id}``) — a moved deadline earns new reminders; after downtime each key is sent
+once, if it fell due within ``catch_up_days``. A group in another zone than the project's,
+where 09:00 here is night there, gets its post when its quiet hours end.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import escalation, targets
+from bot import targets
 from bot.clock import to_aware_utc
 from bot.i18n import t
 from bot.jobs import support
 from bot.messages import Message
+from bot.notify import NoticeKey, to_groups, to_person
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
 from bot.settings import Settings
@@ -46,7 +49,7 @@ async def run(ctx: JobContext) -> None:
     async def work(session: AsyncSession, item: Due) -> None:
         await remind(session, ctx, item)
 
-    await support.each_item(ctx, due, work)
+    await support.each_item(ctx, "task reminder", due, work)
 
 
 async def find_due(session: AsyncSession, ctx: JobContext) -> list[Due]:
@@ -109,18 +112,19 @@ async def remind(session: AsyncSession, ctx: JobContext, due: Due) -> None:
     if not await outbox.claim_notification(session, key=due.key, now=ctx.now):
         return
     notice = await notice_for(session, ctx, task, due.kind)
-    settings, now = ctx.settings, ctx.now
-    await support.post_to_groups(
+    key = NoticeKey(due.key)
+    await to_groups(
         session,
-        settings=settings,
+        ctx.settings,
         project_id=task.project_id,
-        key=due.key,
+        key=key,
         render=notice.group,
-        now=now,
+        now=ctx.now,
+        ping=True,
     )
     for member in notice.recipients():
-        await support.ping(
-            session, settings=settings, member=member, key=due.key, render=notice.personal, now=now
+        await to_person(
+            session, ctx.settings, member=member, key=key, render=notice.personal, now=ctx.now
         )
     if due.kind == "overdue":
         await escalate(session, ctx, task, notice.project)
@@ -144,30 +148,20 @@ def due_reminder_key(ctx: JobContext, task: Task, due: Due) -> str | None:
 
 
 async def escalate(session: AsyncSession, ctx: JobContext, task: Task, project: Project) -> None:
-    groups = await targets.project_groups(session, project.id or 0)
-    locale = (
-        targets.chat_locale(ctx.settings, groups[0][1])
-        if groups
-        else ctx.settings.platform_locale("console")
-    )
-    zone = (
-        targets.chat_zone(ctx.settings, groups[0][1]) if groups else ZoneInfo(ctx.settings.timezone)
-    )
-    assert task.due_at is not None
-    await escalation.open_or_note(
+    due_at, has_time = task.due_at, task.due_has_time
+    assert due_at is not None
+
+    def reason(locale: str, zone: ZoneInfo) -> str:
+        when = support.fmt_due(due_at, has_time, zone, ctx.now)
+        return t(locale, "reminder.escalation_reason", when=when)
+
+    await support.escalate(
         session,
-        settings=ctx.settings,
-        calendar=ctx.calendar,
+        ctx,
         project_id=project.id or 0,
         subject_type="task",
         subject_id=task.id or 0,
-        reason=t(
-            locale,
-            "reminder.escalation_reason",
-            when=support.fmt_due(task.due_at, task.due_has_time, zone, ctx.now),
-        ),
-        now=ctx.now,
-        opened_by=None,
+        reason=reason,
     )
 
 

@@ -1,6 +1,6 @@
 """Dates, times and durations in command arguments, resolved in the speaker's time zone.
 
-Forms follow shared/commands.md ("Tokens"): ``2026-12-05``, ``12-05``, ``12/5``, ``12月5日``,
+Forms follow docs/commands.md ("Tokens"): ``2026-12-05``, ``12-05``, ``12/5``, ``12月5日``,
 ``today``/``明天``/``后天``, weekdays (``fri``, ``周五``, ``next fri``, ``下周五``, ``this fri``),
 offsets ``D+3`` / ``+3d`` / ``+3wd``, times ``15:00`` / ``3pm`` / ``下午3点`` and durations
 ``1h30m`` / ``2工作日`` / ``1w``. Text is NFKC-normalized first so full-width digits, plus signs

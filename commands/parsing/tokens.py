@@ -1,6 +1,6 @@
 """The tokenizer shared by every platform: words, quoted text, ``key:value`` options, mentions.
 
-Syntax (shared/commands.md "Tokens"): quotes ``"…"`` ``'…'`` ``“…”`` ``‘…’`` ``「…」`` ``『…』``;
+Syntax (docs/commands.md "Tokens"): quotes ``"…"`` ``'…'`` ``“…”`` ``‘…’`` ``「…」`` ``『…』``;
 options ``key:value`` / ``key=value`` / ``key：value`` (the value may be quoted); mentions
 ``@name`` (console) or the neutral ``<@ID>`` / ``<@ID|name>`` that adapters write. A time
 right after a date option (``due:2026-12-05 15:00``) joins that option's value.

@@ -9,8 +9,8 @@ from storage.tables.delivery import (
     NotificationKey,
     Outbox,
     OutboxLane,
-    ProcessedEvent,
 )
+from storage.tables.inbox import InboundEvent, InboundStatus, InboxLane
 from storage.tables.issues import Issue, IssueDepartment, IssueEntry
 from storage.tables.meetings import AgendaItem, Decision, Meeting, MeetingParticipant
 from storage.tables.people import Chat, Department, Member, MemberIdentity
@@ -37,6 +37,9 @@ __all__ = [
     "Decision",
     "Department",
     "Escalation",
+    "InboundEvent",
+    "InboundStatus",
+    "InboxLane",
     "Issue",
     "IssueDepartment",
     "IssueEntry",
@@ -49,7 +52,6 @@ __all__ = [
     "OutboxLane",
     "Phase",
     "PlanItem",
-    "ProcessedEvent",
     "Project",
     "ProjectDepartment",
     "ProjectRole",

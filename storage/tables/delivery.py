@@ -1,5 +1,5 @@
 """Delivery and bookkeeping: the outbox, the notification-key ledger, card references,
-processed inbound events and the audit log."""
+and the audit log."""
 
 from __future__ import annotations
 
@@ -45,6 +45,11 @@ class Outbox(SQLModel, table=True):
     is_direct: bool = False
     thread_id: str | None = Field(default=None, max_length=200)  # a thread of the chat
     member_id: int | None = Field(default=None, foreign_key="member.id")  # DM / ephemeral target
+    # An ephemeral answer to a platform account that need not be a member (a refused first
+    # command creates nobody); wins over ``member_id``.
+    account_id: str | None = Field(default=None, max_length=200)
+    # The inbound event this row answers (None: a notice, card or reminder); for tracing.
+    reply_to: str | None = Field(default=None, max_length=200)
     kind: str = Field(default="send", max_length=10)  # send / update / ephemeral
     card_key: str | None = Field(default=None, max_length=100)
     payload: str  # JSON of the neutral message
@@ -96,14 +101,6 @@ class CardRef(SQLModel, table=True):
     chat_external_id: str = Field(max_length=200)
     message_id: str = Field(max_length=200)
     created_at: datetime
-
-
-class ProcessedEvent(SQLModel, table=True):
-    """Inbound events already handled, so platform retries run once."""
-
-    platform: str = Field(primary_key=True, max_length=20)
-    event_id: str = Field(primary_key=True, max_length=200)
-    at: datetime = Field(index=True)
 
 
 class AuditLog(SQLModel, table=True):

@@ -74,7 +74,7 @@ def use_families(app: App, *extra: Family) -> None:
     real families of the same name)."""
     names = {family.name for family in extra}
     families = [f for f in all_families() if f.name not in names]
-    app.dispatcher = Dispatcher(
+    app.dispatcher = app.inbox.dispatcher = Dispatcher(
         router=CommandRouter((*families, *extra)),
         sessions=app.sessions,
         settings=app.settings,

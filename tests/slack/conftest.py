@@ -1,6 +1,6 @@
 """Slack fixtures: the fake Web API, and a rig that runs Concord's real aiohttp server with
-the Slack adapter installed and posts correctly signed requests built from the shared
-fixtures (shared/fixtures/slack/)."""
+the Slack adapter installed and posts correctly signed requests built from the recorded
+Slack payloads in tests/fixtures/slack/ (their sources: tests/fixtures/README.md)."""
 
 from __future__ import annotations
 
@@ -17,14 +17,16 @@ from aiohttp.test_utils import TestClient, TestServer
 from slack_sdk.signature import SignatureVerifier
 from sqlmodel import select
 
-from adapters import slack
 from adapters.http import make_web_app
-from bot.main import App
+from adapters.slack import settings as slack_settings
+from adapters.slack.adapter import EVENTS_PATH, SlackAdapter
+from adapters.slack.settings import SlackSettings
+from bot.main import App, create_adapters
 from bot.settings import RateLimit, Settings
 from storage.db import transaction
 from tests.slack.fake_slack import FakeSlack
 
-FIXTURES = Path("/work/shared/fixtures/slack")
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slack"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 JSON = dict[str, Any]
 
@@ -40,7 +42,8 @@ def slash_fields() -> dict[str, str]:
 
 @pytest.fixture(autouse=True)
 def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    # slack_sdk honours proxy variables even for 127.0.0.1 (platforms.md §5).
+    # slack_sdk honours proxy variables even for 127.0.0.1, so a set proxy would swallow the
+    # requests meant for the local fake.
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
 
@@ -56,26 +59,30 @@ async def fake() -> AsyncIterator[FakeSlack]:
     await server.stop()
 
 
-def configure(settings: Settings, fake: FakeSlack, *, mode: str = "http") -> None:
-    settings.slack.enabled = True
-    settings.slack.bot_token = "xoxb-test"
-    settings.slack.signing_secret = SECRET
-    settings.slack.app_token = "xapp-1-test"
-    settings.slack.mode = mode
-    settings.slack.api_base_url = fake.base_url
+def configure(settings: Settings, fake: FakeSlack, *, mode: str = "http") -> SlackSettings:
+    slack = slack_settings.of(settings)
+    slack.enabled = True
+    slack.bot_token = "xoxb-test"
+    slack.signing_secret = SECRET
+    slack.app_token = "xapp-1-test"
+    slack.mode = mode
+    slack.api_base_url = fake.base_url
     # These tests post many messages into one channel at one frozen instant; Slack's pacing
     # (1/s per channel, short bursts) is tested with the delivery worker (tests/test_delivery*).
     settings.delivery.slack = RateLimit(0.0, 0, 0.0, 0)
+    return slack
 
 
 class SlackRig:
     """Concord's web server with the Slack adapter, and ways to talk to it like Slack does."""
 
-    def __init__(self, app: App, fake: FakeSlack, client: TestClient[Any, Any]) -> None:
+    def __init__(
+        self, app: App, fake: FakeSlack, client: TestClient[Any, Any], adapter: SlackAdapter
+    ) -> None:
         self.app = app
         self.fake = fake
         self.client = client
-        self.adapter = client.server.app[slack.ADAPTER_KEY]  # type: ignore[union-attr]
+        self.adapter = adapter
 
     @staticmethod
     def signed(raw: str, *, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
@@ -94,7 +101,7 @@ class SlackRig:
     ) -> tuple[int, str]:
         all_headers = {**self.signed(raw, timestamp=timestamp, secret=secret), **(headers or {})}
         all_headers["Content-Type"] = content_type
-        response = await self.client.post(slack.EVENTS_PATH, data=raw, headers=all_headers)
+        response = await self.client.post(EVENTS_PATH, data=raw, headers=all_headers)
         return response.status, await response.text()
 
     def command_body(self, text: str, *, user: str = "U111", channel: str = "C111") -> str:
@@ -135,7 +142,9 @@ class SlackRig:
         return status
 
     async def settle(self) -> None:
-        await self.adapter.idle()
+        """Forms opened, stored events run, what is due delivered."""
+        await self.adapter.handlers.idle()
+        await self.app.settle()
 
     async def rows(self, model: Any) -> list[Any]:
         async with transaction(self.app.sessions) as session:
@@ -145,9 +154,10 @@ class SlackRig:
 @pytest.fixture
 async def rig(app: App, settings: Settings, fake: FakeSlack) -> AsyncIterator[SlackRig]:
     configure(settings, fake)
-    web_app = make_web_app(app)
-    await slack.install(web_app, app)
+    web_app = make_web_app(app.health)
+    (adapter,) = create_adapters(app, web_app)
+    assert isinstance(adapter, SlackAdapter)
     client: TestClient[Any, Any] = TestClient(TestServer(web_app))
     await client.start_server()
-    yield SlackRig(app, fake, client)
+    yield SlackRig(app, fake, client, adapter)
     await client.close()

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters import slack
-from adapters.http import enabled_installers
+from adapters import registry
+from adapters.slack import adapter as slack
+from adapters.slack import settings as slack_config
 from bot.errors import ConfigError
-from bot.settings import Settings, load_settings
+from bot.main import load_settings
+from bot.settings import Settings
 
 TOML = """
 [slack]
@@ -37,7 +39,7 @@ def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
         "CONCORD_SLACK_API_BASE_URL": "http://127.0.0.1:9/api/",
     }
     settings = load_settings(write(tmp_path, TOML), env)
-    slack_settings = settings.slack
+    slack_settings = slack_config.of(settings)
     assert slack_settings.enabled
     assert (slack_settings.bot_token, slack_settings.mode) == ("xoxb-from-env", "socket")
     assert (slack_settings.command, slack_settings.app_token) == ("/cc", "xapp-1-env")
@@ -54,8 +56,8 @@ def test_everything_can_come_from_the_environment() -> None:
         "CONCORD_SLACK_LOCALE": "zh",
     }
     settings = load_settings(None, env)
-    assert settings.slack.enabled
-    assert settings.slack.api_base_url == "https://slack.com/api/"
+    assert slack_config.of(settings).enabled
+    assert slack_config.of(settings).api_base_url == "https://slack.com/api/"
     assert settings.platform_locale("slack") == "zh-CN"
 
 
@@ -79,20 +81,20 @@ def test_an_enabled_slack_that_cannot_start_is_refused(
 
 def test_a_disabled_slack_needs_no_tokens() -> None:
     settings = load_settings(None, {})
-    assert not settings.slack.enabled
-    assert enabled_installers(settings) == ()
+    assert not slack_config.of(settings).enabled
 
 
-def test_serve_mounts_slack_when_enabled() -> None:
-    settings = Settings()
-    settings.slack.enabled = True
-    assert enabled_installers(settings) == (slack.install,)
+def test_slack_is_one_entry_of_the_registry_loaded_only_when_enabled() -> None:
+    spec = registry.find("slack")
+    assert spec is not None
+    assert spec.factory() is slack.create
+    assert [s.name for s in registry.ADAPTERS].count("slack") == 1
 
 
 def test_the_manifest_declares_what_the_adapter_uses() -> None:
     manifest = (Path(slack.__file__).parent / "manifest.yml").read_text(encoding="utf-8")
     lines = [line.split("#")[0].strip() for line in manifest.splitlines()]
-    assert f"- command: {Settings().slack.command}" in lines
+    assert f"- command: {slack_config.of(Settings()).command}" in lines
     urls = [line for line in lines if line.startswith(("url:", "request_url:"))]
     assert len(urls) == 3
     assert all(url.endswith(slack.EVENTS_PATH) for url in urls)
@@ -115,4 +117,4 @@ def test_the_example_config_loads(tmp_path: Path) -> None:
     example = Path(__file__).resolve().parents[2] / "config.example.toml"
     settings = load_settings(example, {})
     assert settings.platform_locale("slack") == "en"
-    assert not settings.slack.enabled
+    assert not slack_config.of(settings).enabled

@@ -8,6 +8,7 @@ from adapters.slack.identity import Directory
 from adapters.slack.platform import SlackPlatform
 from bot.clock import ManualClock
 from bot.messages import Message, Section, Target
+from bot.profiles import ProfileStore
 from storage.tables import Member, Outbox
 from tests.slack.conftest import SlackRig
 
@@ -64,7 +65,7 @@ async def test_profiles_are_fetched_at_most_daily(rig: SlackRig, clock: ManualCl
     assert len(rig.fake.named("users.info")) == 1
 
     # A restarted process trusts the stored profile while it is less than a day old …
-    restarted = Directory(rig.adapter.client, rig.app)
+    restarted = Directory(rig.adapter.client, ProfileStore(rig.app.sessions), rig.app.clock)
     clock.advance(timedelta(hours=23))
     await restarted.refresh(["U111"])
     assert len(rig.fake.named("users.info")) == 1

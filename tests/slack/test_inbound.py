@@ -1,4 +1,4 @@
-"""Slack payloads (shared/fixtures/slack) → neutral messages and actions."""
+"""Slack payloads (tests/fixtures/slack) → neutral messages and actions."""
 
 from __future__ import annotations
 

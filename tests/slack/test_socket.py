@@ -9,20 +9,29 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters import slack
 from adapters.http import make_web_app
-from bot.main import App
+from adapters.slack.adapter import EVENTS_PATH
+from bot.main import App, create_adapters
 from bot.settings import Settings
+from storage import inbox
 from storage.db import transaction
-from storage.outbox import seen_event
 from tests.slack.conftest import configure, fixture
 from tests.slack.fake_slack import FakeSlack
 
 
-async def run(client: TestClient[Any, Any], fake: FakeSlack, acks: int) -> None:
-    await client.start_server()  # runs the adapter's cleanup context: connect
-    async with asyncio.timeout(10):
-        await fake.wait_for_acks(acks)
+async def run(app: App, web_app: Any, fake: FakeSlack, acks: int) -> None:
+    """Start the adapters (Socket Mode connects), wait for the acks, run what was stored."""
+    (adapter,) = create_adapters(app, web_app)
+    client: TestClient[Any, Any] = TestClient(TestServer(web_app))
+    await client.start_server()
+    await adapter.start()
+    try:
+        async with asyncio.timeout(10):
+            await fake.wait_for_acks(acks)
+        await app.settle()
+    finally:
+        await adapter.stop()
+        await client.close()
 
 
 def slash_envelope(text: str) -> dict[str, Any]:
@@ -37,15 +46,9 @@ async def test_a_slash_command_envelope_is_acked_and_handled(
     configure(settings, fake, mode="socket")
     fake.hello = fixture("socket_mode_hello.json")
     fake.envelopes = [slash_envelope('project new "Apollo"')]
-    web_app = make_web_app(app)
-    await slack.install(web_app, app)
-    assert not any(r.resource.canonical == slack.EVENTS_PATH for r in web_app.router.routes())
-    client: TestClient[Any, Any] = TestClient(TestServer(web_app))
-    try:
-        await run(client, fake, acks=1)
-        await web_app[slack.ADAPTER_KEY].idle()
-    finally:
-        await client.close()
+    web_app = make_web_app(app.health)
+    await run(app, web_app, fake, acks=1)
+    assert not any(r.resource.canonical == EVENTS_PATH for r in web_app.router.routes())
 
     assert fake.acks == [{"envelope_id": "1d3c79ab-0ffb-41f3-a080-d19e85f53649"}]
     assert fake.named("apps.connections.open")[0].headers["Authorization"] == "Bearer xapp-1-test"
@@ -63,18 +66,13 @@ async def test_a_retried_event_envelope_runs_once(
     retry.update(envelope_id="08cfc559-d933-402e-a5c1-79e135afaae4", retry_attempt=1)
     retry["retry_reason"] = "timeout"
     fake.envelopes = [mention, retry]
-    web_app = make_web_app(app)
-    await slack.install(web_app, app)
-    client: TestClient[Any, Any] = TestClient(TestServer(web_app))
-    try:
-        await run(client, fake, acks=2)
-        await web_app[slack.ADAPTER_KEY].idle()
-    finally:
-        await client.close()
+    web_app = make_web_app(app.health)
+    await run(app, web_app, fake, acks=2)
 
     assert {a["envelope_id"] for a in fake.acks} == {mention["envelope_id"], retry["envelope_id"]}
-    assert len(fake.named("chat.postMessage")) == 1  # the bare mention answers with help
+    # The bare mention answers with help (privately): once.
+    assert len(fake.named("chat.postMessage") + fake.named("chat.postEphemeral")) == 1
     async with transaction(app.sessions) as session:
-        assert await seen_event(
+        assert await inbox.is_stored(
             session, platform="slack", event_id="message:C111:1610241741.000200"
         )

@@ -1,0 +1,20 @@
+"""Every platform adapter Concord knows: one explicit list. Enabling one is config only
+(``[name] enabled = true``)."""
+
+from __future__ import annotations
+
+from adapters.base import AdapterSpec
+from adapters.slack import settings as slack_settings
+from bot.settings import SectionLoader
+
+ADAPTERS: tuple[AdapterSpec, ...] = (
+    AdapterSpec("slack", slack_settings.load, "adapters.slack.adapter:create"),
+)
+
+
+def settings_loaders() -> dict[str, SectionLoader]:
+    return {spec.name: spec.load_settings for spec in ADAPTERS}
+
+
+def find(name: str) -> AdapterSpec | None:
+    return next((spec for spec in ADAPTERS if spec.name == name), None)
