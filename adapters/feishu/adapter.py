@@ -131,7 +131,8 @@ class FeishuAdapter:
         return toast(self._t("feishu.toast.done"))
 
     def _t(self, key: str) -> str:
-        return t(self.settings.locale, key)
+        # ``[feishu] locale`` and ``[locales] feishu`` are one setting; the loader keeps the latter.
+        return t(self.host.settings.platform_locale(PLATFORM), key)
 
     async def _check_credentials(self) -> None:
         """A wrong App ID or Secret stops start-up, naming the keys."""

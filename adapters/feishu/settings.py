@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
 from bot.i18n import normalize_locale
-from bot.settings import _fill as fill_section  # until bot.settings.fill_section lands
+from bot.settings import Settings, fill_section
 
+NAME = "feishu"
 FEISHU_DOMAIN = "https://open.feishu.cn"
 LARK_DOMAIN = "https://open.larksuite.com"
 MODES = ("webhook", "long_connection")
@@ -34,12 +35,19 @@ class FeishuSettings:
     locale: str = "zh-CN"
 
 
-def load_settings(table: Mapping[str, Any], env: Mapping[str, str]) -> FeishuSettings:
+def load(table: Mapping[str, Any], env: Mapping[str, str]) -> FeishuSettings:
     """The raw ``[feishu]`` table and the environment → checked settings."""
     settings = FeishuSettings()
     fill_section(settings, table, env, "FEISHU_")
     validate(settings)
     return settings
+
+
+def of(settings: Settings) -> FeishuSettings:
+    """The ``[feishu]`` section of ``settings`` (defaults when the file has none)."""
+    section = settings.adapters.setdefault(NAME, FeishuSettings())
+    assert isinstance(section, FeishuSettings)
+    return section
 
 
 def validate(settings: FeishuSettings) -> None:

@@ -1,15 +1,23 @@
-"""Feishu fixtures: the fake OpenAPI and settings pointing the real lark-oapi client at it."""
+"""Feishu fixtures: the fake OpenAPI, settings pointing the real lark-oapi client at it, and
+the rig: Concord's server with the Feishu adapter, as ``concord serve`` builds it."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.feishu.settings import FeishuSettings
+from adapters.feishu.adapter import FeishuAdapter
+from adapters.feishu.settings import NAME, FeishuSettings
+from adapters.http import make_web_app
+from bot.main import App, create_adapters
+from bot.settings import RateLimit, Settings
 from tests.feishu.fake_feishu import FakeFeishu
 from tests.feishu.payloads import BOT, ENCRYPT_KEY, TOKEN
+from tests.feishu.rig import FeishuRig
 
 # lark-oapi caches tenant tokens process-wide by app id: a fresh id per test keeps one
 # test's token (and fake) out of the next (platforms.md §5.2).
@@ -43,3 +51,25 @@ def feishu_settings(fake: FakeFeishu) -> FeishuSettings:
         encrypt_key=ENCRYPT_KEY,
         domain=fake.domain,
     )
+
+
+@pytest.fixture
+async def rig(
+    app: App, settings: Settings, fake: FakeFeishu, feishu_settings: FeishuSettings
+) -> AsyncIterator[FeishuRig]:
+    settings.adapters[NAME] = feishu_settings
+    # Many messages into one chat at one frozen instant; Feishu's pacing is the delivery
+    # worker's (tests/test_delivery*).
+    settings.delivery.feishu = RateLimit(0.0, 0, 0.0, 0)
+    web_app = make_web_app(app.health)
+    (adapter,) = create_adapters(app, web_app)
+    assert isinstance(adapter, FeishuAdapter)
+    client: TestClient[Any, Any] = TestClient(TestServer(web_app))
+    await client.start_server()
+    built = FeishuRig(app, fake, client, adapter)
+    await adapter.start()
+    app.inbox.start()
+    yield built
+    await adapter.stop()
+    await app.inbox.stop()
+    await client.close()

@@ -8,11 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from adapters.feishu.settings import FeishuSettings
-from bot.main import App
-from tests.feishu.fake_feishu import Call, FakeFeishu
+from tests.feishu.fake_feishu import Call
 from tests.feishu.rig import FeishuRig
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "feishu"
@@ -44,11 +40,6 @@ def assert_golden(name: str, data: Any) -> None:
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"{path} is missing; run with CONCORD_UPDATE_GOLDEN=1 to create it"
     assert json.loads(path.read_text(encoding="utf-8")) == data, f"{path.name} differs"
-
-
-@pytest.fixture
-def rig(app: App, fake: FakeFeishu, feishu_settings: FeishuSettings) -> FeishuRig:
-    return FeishuRig(app, fake, feishu_settings)
 
 
 async def new_posts(rig: FeishuRig, *lines: str) -> list[Call]:
