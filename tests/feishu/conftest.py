@@ -3,6 +3,7 @@ the rig: Concord's server with the Feishu adapter, as ``concord serve`` builds i
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import AsyncIterator
 from typing import Any
@@ -53,10 +54,11 @@ def feishu_settings(fake: FakeFeishu) -> FeishuSettings:
     )
 
 
-@pytest.fixture
-async def rig(
-    app: App, settings: Settings, fake: FakeFeishu, feishu_settings: FeishuSettings
+@contextlib.asynccontextmanager
+async def running(
+    app: App, settings: Settings, feishu_settings: FeishuSettings, fake: FakeFeishu
 ) -> AsyncIterator[FeishuRig]:
+    """The Feishu adapter from ``[feishu]`` on Concord's server, started as ``serve`` does."""
     settings.adapters[NAME] = feishu_settings
     # Many messages into one chat at one frozen instant; Feishu's pacing is the delivery
     # worker's (tests/test_delivery*).
@@ -67,9 +69,19 @@ async def rig(
     client: TestClient[Any, Any] = TestClient(TestServer(web_app))
     await client.start_server()
     built = FeishuRig(app, fake, client, adapter)
-    await adapter.start()
-    app.inbox.start()
-    yield built
-    await adapter.stop()
-    await app.inbox.stop()
-    await client.close()
+    try:
+        await adapter.start()
+        app.inbox.start()
+        yield built
+    finally:
+        await adapter.stop()
+        await app.inbox.stop()
+        await client.close()
+
+
+@pytest.fixture
+async def rig(
+    app: App, settings: Settings, fake: FakeFeishu, feishu_settings: FeishuSettings
+) -> AsyncIterator[FeishuRig]:
+    async with running(app, settings, feishu_settings, fake) as built:
+        yield built
