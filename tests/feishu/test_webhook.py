@@ -156,6 +156,23 @@ async def test_the_approvers_click_updates_the_card_for_everyone(rig: FeishuRig)
     assert any(p.body["receive_id"] == "ou_carol" for p in rig.posts_since(posted))
 
 
+async def test_the_approver_may_click_the_copy_in_their_direct_chat(rig: FeishuRig) -> None:
+    step, _ = await approval_card(rig)
+    refs = {r.chat_external_id: r.message_id for r in await rig.rows(CardRef)}
+    # Feishu names the direct chat by its own id (oc_…), not by the person's open_id.
+    status, answer = await rig.click(
+        user="ou_bob",
+        action="approval.approve",
+        value=str(step.id),
+        message_id=refs["ou_bob"],
+        chat="oc_p2p_bob",
+    )
+    assert status == 200
+    assert answer["card"]["data"]["header"]["template"] == "green"
+    patched = {c.path.rsplit("/", 1)[1] for c in rig.fake.named("messages.patch")}
+    assert patched == {refs[GROUP], refs["ou_bob"]}
+
+
 async def test_someone_elses_click_gets_a_toast_and_nothing_changes(
     rig: FeishuRig, clock: ManualClock
 ) -> None:
