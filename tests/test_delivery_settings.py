@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
+from bot.main import load_settings as load_with_adapters  # also [slack], [feishu] …
 from bot.settings import RateLimit, load_settings
 
 
@@ -36,7 +37,7 @@ def test_limits_from_the_file_and_the_environment(tmp_path: Path) -> None:
 
 def test_the_shipped_example_config_loads() -> None:
     example = Path(__file__).parent.parent / "config.example.toml"
-    settings = load_settings(example, environ={})
+    settings = load_with_adapters(example, environ={})
     assert settings.schedule.catch_up_days == 14
     assert settings.delivery.dingtalk.app_burst == 20
 
