@@ -77,6 +77,9 @@ class Outcome:
     answer: tuple[Outgoing, ...]
     outbox_ids: tuple[int, ...]
     failed: str | None = None  # the error reference when the command raised
+    # Card edits (queued for every copy of the card): an adapter may show the clicker the
+    # new card in its answer at once; the outbox still edits every copy.
+    updates: tuple[Outgoing, ...] = ()
 
 
 class Dispatcher:
@@ -213,7 +216,8 @@ class Dispatcher:
         for item in items:
             if not is_answer(item):
                 await queue(session, ctx, item, now)
-        return Outcome(tuple(answer), tuple(ids))
+        updates = tuple(i for i in items if i.kind == "update")
+        return Outcome(tuple(answer), tuple(ids), updates=updates)
 
     async def _answer_privately(
         self,

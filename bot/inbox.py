@@ -361,7 +361,8 @@ class Inbox:
 
 
 def _answer(outcome: Outcome) -> Answer:
-    return Answer(outcome.answer, outcome.outbox_ids, failed=outcome.failed is not None)
+    replies = outcome.answer + outcome.updates
+    return Answer(replies, outcome.outbox_ids, failed=outcome.failed is not None)
 
 
 def _after(moment: datetime | None, now: datetime) -> bool:
