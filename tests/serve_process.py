@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import io
 import itertools
 import json
 import os
@@ -37,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EVENTS = "/slack/events"
 FORM = "application/x-www-form-urlencoded"
 REPLIES = ("chat.postMessage", "chat.postEphemeral")
+LARGE = 512 * 1024
 POLL = 0.05  # how often a wait looks at its condition again
 # The fake's users: alice (U111), bob (U222), carol (U333), and dana (U444), whom the
 # database never saw before she writes.
@@ -52,7 +54,7 @@ def free_port() -> int:
 async def until(
     condition: Callable[[], Any], *, within: float = 60.0, what: str = "condition"
 ) -> None:
-    """Poll ``condition`` (sync or async) until it is true, or fail after ``timeout`` s."""
+    """Poll ``condition`` (sync or async) until it is true, or fail after ``within`` s."""
     deadline = time.monotonic() + within
     while True:
         result = condition()
@@ -222,8 +224,9 @@ class SlackSender:
     ) -> tuple[int | None, str]:
         headers = SlackRig.signed(raw) if signed else {}
         headers["Content-Type"] = content_type
+        data = io.BytesIO(raw.encode()) if len(raw) > LARGE else raw  # aiohttp wants a stream
         try:
-            async with self.client.post(server.url + EVENTS, data=raw, headers=headers) as r:
+            async with self.client.post(server.url + EVENTS, data=data, headers=headers) as r:
                 return r.status, await r.text()
         except (aiohttp.ClientConnectionError, TimeoutError) as error:
             return None, type(error).__name__
