@@ -276,8 +276,11 @@ class FaultRig:
         self.sender = SlackSender()
         self.servers: list[ServeProcess] = []
 
-    def server(self, name: str = "serve", **inbox: float) -> ServeProcess:
-        server = ServeProcess(name, self.workdir, self.database_url, self.fake.base_url, inbox)
+    def server(
+        self, name: str = "serve", *, database_url: str | None = None, **inbox: float
+    ) -> ServeProcess:
+        url = database_url or self.database_url
+        server = ServeProcess(name, self.workdir, url, self.fake.base_url, inbox)
         self.servers.append(server)
         return server
 
