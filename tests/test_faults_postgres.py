@@ -85,6 +85,17 @@ async def _copy(source: asyncio.StreamReader, target: asyncio.StreamWriter) -> N
     target.transport.abort()
 
 
+async def no_pending(rig: FaultRig) -> bool:
+    rows = await rig.rows("SELECT count(*) FROM inboundevent WHERE status = 'pending'")
+    return rows == [(0,)]
+
+
+async def settled(rig: FaultRig) -> bool:
+    """Every stored event run and every message delivered."""
+    outbox = await rig.rows("SELECT count(*) FROM outbox WHERE status = 'pending'")
+    return outbox == [(0,)] and await no_pending(rig)
+
+
 async def ran_titles(rig: FaultRig) -> Counter[str]:
     return Counter(title for (title,) in await rig.rows("SELECT title FROM task"))
 
@@ -154,3 +165,98 @@ async def test_the_database_away_for_a_while(rig: FaultRig, pg_url: str) -> None
 async def task_add(rig: FaultRig, server: ServeProcess, channel: str, token: str) -> Sent:
     sent = await rig.sender.command(server, f'task add "{token}"', channel=channel)
     return Sent(token, channel, sent.status, sent.body)
+
+
+async def replicas(rig: FaultRig) -> tuple[ServeProcess, ServeProcess]:
+    first, second = rig.server("replica-a"), rig.server("replica-b")
+    await asyncio.gather(first.start(), second.start())
+    return first, second
+
+
+async def test_a_new_person_on_two_replicas_at_once_is_one_member(rig: FaultRig) -> None:
+    pair = await replicas(rig)
+    names = [f"D{n}" for n in range(10)]
+
+    sent = await asyncio.gather(
+        *(
+            rig.sender.command(
+                pair[n % 2], f'project new "{name}"', channel=f"C3{n:02d}", user="U444"
+            )
+            for n, name in enumerate(names)
+        )
+    )
+    assert all(s.acknowledged for s in sent), sent
+    await rig.all_replied(names)
+
+    projects = {name for (name,) in await rig.rows("SELECT name FROM project")}
+    assert projects == set(names)
+    members = await rig.rows(
+        "SELECT m.id, m.name FROM member m JOIN memberidentity i ON i.member_id = m.id "
+        "WHERE i.platform = 'slack' AND i.external_id = 'U444'"
+    )
+    assert len(members) == 1, members
+    assert await rig.rows("SELECT count(*) FROM member") == [(1,)]
+    ran_on = Counter(s.status for s in sent)
+    print(
+        f"\nFIGURES new person: 10 commands on 2 replicas → {len(projects)} projects, "
+        f"{len(members)} member ({members[0][1]}), answers {dict(ran_on)}"
+    )
+
+
+SETUP = (
+    "dept add Engineering leader:<@U222|bob>",
+    "dept add Administration leader:<@U333|carol>",
+    "member <@U111|alice> dept:Engineering",
+    'project new "Apollo" depts:Engineering,Administration',
+)
+REQUEST = (
+    'request new material "2 event stands" from:2026-12-01 to:2026-12-05 '
+    'purpose:"618大促活动支持" return:"back to Administration" dept:Administration'
+)
+
+
+def approve_buttons(rig: FaultRig) -> list[tuple[str, str, str]]:
+    """(channel, ts, step id) of every posted card with an Approve button."""
+    return [
+        (str(c.body["channel"]), str(c.response.get("ts")), str(e["value"]))
+        for c in rig.fake.named("chat.postMessage")
+        for b in c.body.get("blocks") or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("action_id") == "approval.approve"
+    ]
+
+
+async def test_a_double_click_across_two_replicas_is_one_decision(rig: FaultRig) -> None:
+    first, second = await replicas(rig)
+    for line in SETUP:
+        assert (await rig.sender.command(first, line, channel="C111")).acknowledged
+    assert (await rig.sender.command(first, REQUEST, channel="C111")).acknowledged
+    await until(lambda: any(c == "C111" for c, _, _ in approve_buttons(rig)), what="the card")
+    [(channel, ts, step)] = [card for card in approve_buttons(rig) if card[0] == "C111"]
+    calls_before = len(rig.fake.calls)
+
+    clicks = await asyncio.gather(
+        *(
+            rig.sender.click(
+                server, user="U222", channel=channel, message_ts=ts, action="approval.approve",
+                value=step, action_ts=f"1700000100.{n:06d}",
+            )
+            for n, server in enumerate((first, second))
+        )
+    )  # fmt: skip
+    assert [s.status for s in clicks] == [200, 200]
+    await until(lambda: settled(rig), what="both clicks run and their messages delivered")
+
+    steps = await rig.rows("SELECT position, status, decided_by FROM approvalstep")
+    assert sorted(steps) == [(1, "approved", 2), (2, "pending", None)]
+    after = Counter((c.method, c.body.get("channel")) for c in rig.fake.calls[calls_before:])
+    # Both cards of step 1 updated once, step 2's card posted once, alice told once.
+    assert after[("chat.update", "C111")] == after[("chat.update", "D222")] == 1, after
+    assert after[("chat.postMessage", "D333")] == 1, after
+    assert after[("chat.postMessage", "D111")] == 1, after
+    events = await rig.rows("SELECT status FROM inboundevent WHERE kind = 'action'")
+    print(
+        f"\nFIGURES double click: 2 clicks on 2 replicas ({[s.status for s in clicks]}), "
+        f"events {sorted(e for (e,) in events)}, steps {sorted(steps)}, calls after: {dict(after)}"
+    )
