@@ -249,7 +249,10 @@ async def test_a_double_click_across_two_replicas_is_one_decision(rig: FaultRig)
     await until(lambda: settled(rig), what="both clicks run and their messages delivered")
 
     steps = await rig.rows("SELECT position, status, decided_by FROM approvalstep")
-    assert sorted(steps) == [(1, "approved", 2), (2, "pending", None)]
+    [(bob,)] = await rig.rows(
+        "SELECT member_id FROM memberidentity WHERE platform = 'slack' AND external_id = 'U222'"
+    )
+    assert sorted(steps) == [(1, "approved", bob), (2, "pending", None)]
     after = Counter((c.method, c.body.get("channel")) for c in rig.fake.calls[calls_before:])
     # Both cards of step 1 updated once, step 2's card posted once, alice told once.
     assert after[("chat.update", "C111")] == after[("chat.update", "D222")] == 1, after
