@@ -9,8 +9,9 @@ production store. The schema is created and changed only by the Alembic migratio
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,14 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_URL = "sqlite+aiosqlite:///concord.db"
 
 SessionFactory = async_sessionmaker[AsyncSession]
+SQLITE_BUSY_SECONDS = 5.0
+# SQLite has one writer at a time (every transaction here is BEGIN IMMEDIATE) and a waiting
+# connection polls in its busy handler, so under load the back-to-back transactions of the
+# inbox workers and the delivery loop can starve a new one past the inbox's store timeout
+# (a kill -9 fault test saw 2-6 of 200 slash commands told "can't reach the database").
+# One process per SQLite file is enforced (``single_process``), so its transactions queue
+# in the process instead: first come, first served.
+_sqlite_turns: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 def normalize_url(url: str) -> str:
@@ -57,7 +66,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
     cursor.close()
     # SQLAlchemy emits BEGIN itself (below), so the driver must not start transactions.
     dbapi_connection.isolation_level = None
@@ -76,6 +85,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        _sqlite_turns[engine] = asyncio.Lock()
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     # An unreachable server must not hang a worker for asyncpg's default minute (intake has
@@ -116,7 +126,15 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
 @asynccontextmanager
 async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One unit of work: commit on success, roll back on any exception."""
-    async with factory() as session, session.begin():
+    async with AsyncExitStack() as stack:
+        turn = _sqlite_turns.get(factory.kw.get("bind"))  # type: ignore[arg-type]
+        if turn is not None:
+            # As long as SQLite's own busy timeout: then "busy", as it would have said.
+            async with asyncio.timeout(SQLITE_BUSY_SECONDS):
+                await turn.acquire()
+            stack.callback(turn.release)
+        session = await stack.enter_async_context(factory())
+        await stack.enter_async_context(session.begin())
         yield session
 
 

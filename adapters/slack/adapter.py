@@ -59,7 +59,8 @@ class SlackAdapter:
             return web.Response(status=401, text="invalid signature")
         try:
             bolt_request = await to_bolt_request(request)
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+        # AttributeError: valid JSON that is not an object (``[1, 2]``, ``payload=[…]``).
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
             logger.warning("malformed Slack request refused: %s", error)
             return web.Response(status=400, text="malformed request")
         response = await self.bolt.async_dispatch(bolt_request)
