@@ -135,7 +135,7 @@ class Inbox:
         event_id = event.event_id or f"local:{uuid.uuid4().hex}"
         try:
             async with asyncio.timeout(self.settings.store_timeout_seconds):
-                async with transaction(self.sessions) as session:
+                async with transaction(self.sessions, urgent=True) as session:
                     row_id = await store.store(
                         session,
                         platform=event.platform,
