@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.clock import Clock, to_aware_utc, to_utc
 from bot.dispatch import Dispatcher, InboundEvent, Outcome
 from bot.messages import ActionEvent, IncomingMessage, Outgoing
@@ -92,6 +94,8 @@ class Inbox:
     concurrency: int = 1
     directories: dict[str, PeopleDirectory] = field(default_factory=dict)
     on_processed: Callable[[], None] | None = None  # e.g. wake the delivery loop
+    # PostgreSQL: intake's own small pool, so a store never waits behind the workers.
+    intake_engine: AsyncEngine | None = None
 
     def __post_init__(self) -> None:
         self._closed = False
@@ -134,18 +138,21 @@ class Inbox:
     async def _store(self, event: InboundEvent, wants_answer: bool) -> Receipt:
         event_id = event.event_id or f"local:{uuid.uuid4().hex}"
         try:
+            values = {
+                "platform": event.platform,
+                "event_id": event_id,
+                "chat_external_id": event.chat_id,
+                "kind": kind_of(event),
+                "payload": encode(event),
+                "wants_answer": wants_answer,
+                "now": self._now(),
+            }
             async with asyncio.timeout(self.settings.store_timeout_seconds):
-                async with transaction(self.sessions, urgent=True) as session:
-                    row_id = await store.store(
-                        session,
-                        platform=event.platform,
-                        event_id=event_id,
-                        chat_external_id=event.chat_id,
-                        kind=kind_of(event),
-                        payload=encode(event),
-                        wants_answer=wants_answer,
-                        now=self._now(),
-                    )
+                if self.intake_engine is not None:
+                    row_id = await store.store_at_once(self.intake_engine, **values)
+                else:
+                    async with transaction(self.sessions, urgent=True) as session:
+                        row_id = await store.store(session, **values)
         except Exception as error:
             if not (is_unavailable(error) or isinstance(error, TimeoutError)):
                 raise

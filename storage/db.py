@@ -135,6 +135,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+def create_intake_engine(engine: AsyncEngine) -> AsyncEngine:
+    """A small pool beside ``engine``'s for storing inbound events: no pre-ping (one round
+    trip per store; a dead connection fails the store, which the platform retries)."""
+    url = engine.url.render_as_string(hide_password=False)
+    return create_engine(url, pool_pre_ping=False, pool_size=3, max_overflow=5)
+
+
 def is_unavailable(error: BaseException) -> bool:
     """The database is unreachable or busy (not a bug in the statement): try again later."""
     if isinstance(error, OperationalError | InterfaceError | SATimeoutError):
