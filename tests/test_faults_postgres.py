@@ -69,6 +69,11 @@ class SwitchableProxy:
         except OSError:
             writer.transport.abort()
             return
+        if self.server is None or not self.server.is_serving():
+            # Cut while this connection was being made: it must not outlive the cut.
+            writer.transport.abort()
+            upstream_writer.transport.abort()
+            return
         self.open.update((writer, upstream_writer))
         await asyncio.gather(
             _copy(reader, upstream_writer), _copy(upstream_reader, writer), return_exceptions=True
