@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,7 +33,7 @@ from bot.platform import Platform, PlatformError
 from bot.ratelimit import AppLimits, TokenBucket
 from bot.settings import DeliverySettings
 from storage import outbox, people
-from storage.db import SessionFactory, transaction
+from storage.db import SessionFactory, is_sqlite, transaction
 from storage.tables import Outbox, OutboxLane
 
 logger = logging.getLogger("concord.delivery")
@@ -81,6 +82,10 @@ class Deliverer:
         # One pass at a time in this process (the console and the loop may both call drain).
         self._pass = asyncio.Lock()
         self._stopping = False
+        # Row locks exist (PostgreSQL): a lane may stay locked across the platform call.
+        self.lanes_lock_rows = not is_sqlite(sessions.kw["bind"])
+        # Awaited before each message: lets acknowledgements of incoming requests go first.
+        self.yield_to: Callable[[], Awaitable[None]] | None = None
 
     def stop(self) -> None:
         """Finish the message being sent, then send no more (graceful stop)."""
@@ -123,23 +128,99 @@ class Deliverer:
         return attempted
 
     async def _attempt_next(self, platform: str, chat_id: str) -> bool:
-        async with transaction(self.sessions) as session:
-            now = self._now()
-            lane = await outbox.lock_lane(session, platform=platform, chat_external_id=chat_id)
-            if lane is None or _after(lane.next_send_at, now):
-                return False  # another worker drains it, or the chat is being paced
-            row = await outbox.next_in_chat(session, platform=platform, chat_external_id=chat_id)
-            if row is None or _after(row.next_attempt_at, now):
-                return False  # the head of the chat waits; later messages wait behind it
-            bucket = self._chat_bucket(lane)
-            if not bucket.ready(now) or not self.app_limits.take(platform, now):
-                self._store(session, lane, bucket, now)
-                return False
-            bucket.take(now)
-            await self._deliver(session, row)
-            lane.last_sent_at = self._now()
-            self._store(session, lane, bucket, self._now())
+        if self.yield_to is not None:
+            await self.yield_to()
+        if self.lanes_lock_rows:
+            # PostgreSQL: the lane's row lock spans the send, so no other replica sends
+            # in this chat meanwhile.
+            async with transaction(self.sessions) as session:
+                claim = await self._claim(session, platform, chat_id)
+                if claim is None:
+                    return False
+                await self._record(session, claim, await self._send(claim))
             return True
+        # SQLite (one process: storage.single_process; one drain at a time: ``_pass``):
+        # no transaction, so no database lock, is held while the platform answers —
+        # otherwise every acknowledgement of an incoming request would wait behind it.
+        async with transaction(self.sessions) as session:
+            claim = await self._claim(session, platform, chat_id)
+        if claim is None:
+            return False
+        outcome = await self._send(claim)
+        async with transaction(self.sessions) as session:
+            claim.row = await _reloaded(session, Outbox, claim.row.id)
+            claim.lane = await _reloaded(session, OutboxLane, (platform, chat_id))
+            await self._record(session, claim, outcome)
+        return True
+
+    async def _claim(self, session: AsyncSession, platform: str, chat_id: str) -> _Claim | None:
+        """The chat's next message if it may go now (lane free, due, a token in both
+        buckets), with what sending it needs looked up."""
+        now = self._now()
+        lane = await outbox.lock_lane(session, platform=platform, chat_external_id=chat_id)
+        if lane is None or _after(lane.next_send_at, now):
+            return None  # another worker drains it, or the chat is being paced
+        row = await outbox.next_in_chat(session, platform=platform, chat_external_id=chat_id)
+        if row is None or _after(row.next_attempt_at, now):
+            return None  # the head of the chat waits; later messages wait behind it
+        bucket = self._chat_bucket(lane)
+        if not bucket.ready(now) or not self.app_limits.take(platform, now):
+            self._store(session, lane, bucket, now)
+            return None
+        bucket.take(now)
+        self._store(session, lane, bucket, now)
+        edit_of = None
+        if row.kind == "update" and row.card_key:
+            edit_of = await outbox.card_message_id(
+                session,
+                card_key=row.card_key,
+                platform=row.platform,
+                chat_external_id=row.chat_external_id,
+            )
+        account = None
+        if row.kind == "ephemeral" and (row.account_id or row.member_id is not None):
+            account = row.account_id or await _account(session, row)
+        return _Claim(row, lane, edit_of, account)
+
+    async def _send(self, claim: _Claim) -> str | PlatformError | None:
+        """The platform call; its failure as a value (the message is never lost)."""
+        row = claim.row
+        adapter = self.platforms[row.platform]
+        message = Message.from_json(row.payload)
+        target = Target(
+            row.platform,
+            row.chat_external_id,
+            is_direct=row.is_direct,
+            member_id=row.member_id,
+            thread_id=row.thread_id,
+            idempotency_key=f"outbox:{row.id}",
+        )
+        try:
+            if claim.edit_of is not None:
+                await adapter.update(target, claim.edit_of, message)
+                return claim.edit_of
+            if claim.account is not None:
+                await adapter.send_ephemeral(target, claim.account, message)
+                return None
+            return await adapter.send(target, message)
+        except PlatformError as error:
+            return error
+        except Exception as error:
+            # A network error or an adapter bug must not lose the message: retry it.
+            logger.exception("adapter %s raised on outbox message %s", row.platform, row.id)
+            return PlatformError(f"{type(error).__name__}: {error}")
+
+    async def _record(
+        self, session: AsyncSession, claim: _Claim, outcome: str | PlatformError | None
+    ) -> None:
+        row, lane = claim.row, claim.lane
+        if isinstance(outcome, PlatformError):
+            self._failed(row, outcome)
+        else:
+            await self._sent(session, row, outcome)
+        session.add(row)
+        lane.last_sent_at = self._now()
+        session.add(lane)
 
     def _chat_bucket(self, lane: OutboxLane) -> TokenBucket:
         limit = self.settings.limits(lane.platform)
@@ -152,29 +233,6 @@ class Deliverer:
         lane.next_send_at = bucket.next_token_at(now)
         lane.tokens, lane.refilled_at = bucket.tokens, bucket.updated
         session.add(lane)
-
-    async def _deliver(self, session: AsyncSession, row: Outbox) -> None:
-        adapter = self.platforms[row.platform]
-        message = Message.from_json(row.payload)
-        target = Target(
-            row.platform,
-            row.chat_external_id,
-            is_direct=row.is_direct,
-            member_id=row.member_id,
-            thread_id=row.thread_id,
-            idempotency_key=f"outbox:{row.id}",
-        )
-        try:
-            message_id = await self._call(session, adapter, row, target, message)
-        except PlatformError as error:
-            self._failed(row, error)
-        except Exception as error:
-            # A network error or an adapter bug must not lose the message: retry it.
-            logger.exception("adapter %s raised on outbox message %s", row.platform, row.id)
-            self._failed(row, PlatformError(f"{type(error).__name__}: {error}"))
-        else:
-            await self._sent(session, row, message_id)
-        session.add(row)
 
     async def _sent(self, session: AsyncSession, row: Outbox, message_id: str | None) -> None:
         row.status, row.sent_at, row.attempts = "sent", self._now(), row.attempts + 1
@@ -190,32 +248,6 @@ class Deliverer:
                 now=self._now(),
             )
 
-    async def _call(
-        self,
-        session: AsyncSession,
-        adapter: Platform,
-        row: Outbox,
-        target: Target,
-        message: Message,
-    ) -> str | None:
-        if row.kind == "update" and row.card_key:
-            message_id = await outbox.card_message_id(
-                session,
-                card_key=row.card_key,
-                platform=row.platform,
-                chat_external_id=row.chat_external_id,
-            )
-            if message_id is not None:
-                await adapter.update(target, message_id, message)
-                return message_id
-            return await adapter.send(target, message)
-        if row.kind == "ephemeral" and (row.account_id or row.member_id is not None):
-            account = row.account_id or await _account(session, row)
-            if account:
-                await adapter.send_ephemeral(target, account, message)
-                return None
-        return await adapter.send(target, message)
-
     def _failed(self, row: Outbox, error: PlatformError) -> None:
         now = self._now()
         row.attempts += 1
@@ -228,6 +260,21 @@ class Deliverer:
         delay = self.policy.delay(error, row.attempts)
         row.next_attempt_at = now + timedelta(seconds=delay)
         logger.info("outbox message %s retries in %.1fs: %s", row.id, delay, row.last_error)
+
+
+@dataclass
+class _Claim:
+    row: Outbox
+    lane: OutboxLane
+    edit_of: str | None  # the posted message an update edits (None: post it anew)
+    account: str | None  # who alone sees an ephemeral message
+
+
+async def _reloaded(session: AsyncSession, model: type[Any], key: Any) -> Any:
+    row = await session.get(model, key)
+    if row is None:
+        raise RuntimeError(f"{model.__name__} {key!r} vanished while it was being sent")
+    return row
 
 
 async def _account(session: AsyncSession, row: Outbox) -> str | None:

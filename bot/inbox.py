@@ -103,6 +103,8 @@ class Inbox:
         self._waiters: dict[int, _Waiter] = {}
         self._retry_at: dict[tuple[str, str], datetime] = {}
         self._runner: asyncio.Task[None] | None = None
+        self._receiving = 0  # requests being stored right now
+        self._quiet = asyncio.Event()
         self._intake = OutageLog(logger, "database (intake)")
         self._work = OutageLog(logger, "database (inbox workers)")
         self._last_prune: datetime | None = None
@@ -113,6 +115,25 @@ class Inbox:
         """Store ``event`` before the platform is acknowledged."""
         if self._closed:
             raise InboxClosed("Concord is shutting down")
+        self._receiving += 1
+        try:
+            return await self._store(event, wants_answer)
+        finally:
+            self._receiving -= 1
+            if not self._receiving:
+                self._quiet.set()
+
+    async def intake_quiet(self) -> None:
+        """Wait (briefly) while requests are being stored: the acknowledgement a platform
+        waits for goes before the next command or delivery on this loop."""
+        if not self._receiving:
+            return
+        self._quiet.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.settings.intake_priority_seconds):
+                await self._quiet.wait()
+
+    async def _store(self, event: InboundEvent, wants_answer: bool) -> Receipt:
         event_id = event.event_id or f"local:{uuid.uuid4().hex}"
         try:
             async with asyncio.timeout(self.settings.store_timeout_seconds):
@@ -239,8 +260,10 @@ class Inbox:
 
     async def _drain_chat(self, chat: tuple[str, str]) -> None:
         try:
-            while not self._stopping and await self._process_next(*chat):
-                pass
+            while not self._stopping:
+                await self.intake_quiet()
+                if not await self._process_next(*chat):
+                    break
         except Exception:
             logger.exception("inbox worker failed on %s/%s", *chat)
         finally:

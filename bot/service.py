@@ -53,6 +53,7 @@ class Service:
         for adapter in self.adapters:
             await adapter.start()
         self.inbox.on_processed = self.wake_delivery
+        self.deliverer.yield_to = self.inbox.intake_quiet
         self.inbox.start()
         self._deliveries = asyncio.create_task(self._delivery_loop(), name="delivery")
         self._ticker = self._start_clock()

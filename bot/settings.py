@@ -104,6 +104,7 @@ class InboxSettings:
     poll_seconds: float = 1.0  # how often idle workers look for events stored by other replicas
     lookup_timeout_seconds: float = 3.0  # people-directory lookups before an event runs
     answer_hold_seconds: float = 5.0  # an answer given inside the request is held back this long
+    intake_priority_seconds: float = 0.2  # commands wait at most this for acks in progress
     keep_days: int = 7  # how long handled events are remembered to refuse platform retries
 
 

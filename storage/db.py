@@ -88,10 +88,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         _sqlite_turns[engine] = asyncio.Lock()
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    # An unreachable server must fail fast: intake answers the platform within seconds.
+    # An unreachable server must not hang a worker for asyncpg's default minute (intake has
+    # its own, shorter bound: [inbox] store_timeout_seconds).
     connect_args = kwargs.setdefault("connect_args", {})
-    connect_args.setdefault("timeout", 3)
-    kwargs.setdefault("pool_timeout", 3)
+    connect_args.setdefault("timeout", 10)
+    kwargs.setdefault("pool_timeout", 10)
     return create_async_engine(url, **kwargs)
 
 

@@ -36,6 +36,7 @@ async def dm_settings(app: App, member: str, options: str) -> None:
     )
     replies = await app.dispatcher.handle_message(message)
     assert "Updated the settings" in replies[0].message.plain_text()
+    await app.deliver()  # the answer itself, before the jobs under test run
 
 
 async def queued_at(app: App, member: str, text: str) -> list[object]:

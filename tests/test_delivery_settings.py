@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.settings import RateLimit, load_settings
+from bot.main import load_settings
+from bot.settings import RateLimit
 
 
 def test_defaults_follow_the_platform_limits() -> None:

@@ -25,7 +25,7 @@ from adapters.slack import inbound, modals
 from adapters.slack.identity import Directory
 from adapters.slack.settings import SlackSettings
 from bot.i18n import t
-from bot.inbox import InboundEvent, StoreUnavailable
+from bot.inbox import InboundEvent, InboxClosed, StoreUnavailable
 
 logger = logging.getLogger("concord.slack")
 JSON = dict[str, Any]
@@ -54,8 +54,8 @@ class Handlers:
         )
         try:
             await self.inbox.receive(event)
-        except StoreUnavailable:
-            await ack(text=t(self.locale, "error.store_unavailable"))
+        except StoreUnavailable as error:
+            await ack(text=t(self.locale, _why(error)))
             return
         await ack()
 
@@ -87,9 +87,9 @@ class Handlers:
         if form is not None:
             try:
                 await self.inbox.receive(inbound.from_view(form, values, meta, body, view))
-            except StoreUnavailable:
+            except StoreUnavailable as error:
                 first = form.fields[0].key
-                text = t(locale, "error.store_unavailable")
+                text = t(locale, _why(error))
                 await ack(response_action="errors", errors={first: text})
                 return
         await ack()
@@ -136,3 +136,8 @@ class Handlers:
                 body, names=self.directory.known(), bot_user_id=bot_user_id
             )
             await self.inbox.receive(event)
+
+
+def _why(error: StoreUnavailable) -> str:
+    """What to tell a person whose command could not be stored."""
+    return "error.restarting" if isinstance(error, InboxClosed) else "error.store_unavailable"
