@@ -17,6 +17,7 @@ from bot.render import MessageBuilder
 from bot.settings import Settings
 from bot.workdays import WorkCalendar
 from storage import audit
+from storage.rows import id_of
 from storage.tables import Chat, Member, Project
 
 
@@ -43,8 +44,7 @@ class Context:
 
     @property
     def actor_id(self) -> int:
-        assert self.actor.id is not None
-        return self.actor.id
+        return id_of(self.actor)
 
     def now(self) -> datetime:
         return self.clock.now()

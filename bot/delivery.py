@@ -32,9 +32,9 @@ from bot.messages import Message, Target
 from bot.platform import Platform, PlatformError
 from bot.ratelimit import AppLimits, TokenBucket
 from bot.settings import DeliverySettings
-from storage import outbox, people
+from storage import cards, outbox, people
 from storage.db import SessionFactory, is_sqlite, transaction
-from storage.tables import Outbox, OutboxLane
+from storage.tables import Outbox, OutboxKind, OutboxLane, OutboxStatus
 
 logger = logging.getLogger("concord.delivery")
 
@@ -170,15 +170,15 @@ class Deliverer:
         bucket.take(now)
         self._store(session, lane, bucket, now)
         edit_of = None
-        if row.kind == "update" and row.card_key:
-            edit_of = await outbox.card_message_id(
+        if row.kind == OutboxKind.UPDATE and row.card_key:
+            edit_of = await cards.card_message_id(
                 session,
                 card_key=row.card_key,
                 platform=row.platform,
                 chat_external_id=row.chat_external_id,
             )
         account = None
-        if row.kind == "ephemeral" and (row.account_id or row.member_id is not None):
+        if row.kind == OutboxKind.EPHEMERAL and (row.account_id or row.member_id is not None):
             account = row.account_id or await _account(session, row)
         return _Claim(row, lane, edit_of, account)
 
@@ -235,11 +235,11 @@ class Deliverer:
         session.add(lane)
 
     async def _sent(self, session: AsyncSession, row: Outbox, message_id: str | None) -> None:
-        row.status, row.sent_at, row.attempts = "sent", self._now(), row.attempts + 1
+        row.status, row.sent_at, row.attempts = OutboxStatus.SENT, self._now(), row.attempts + 1
         row.platform_message_id = message_id
         row.failing_since = None
-        if row.kind == "send" and row.card_key and message_id:
-            await outbox.record_card(
+        if row.kind == OutboxKind.SEND and row.card_key and message_id:
+            await cards.record_card(
                 session,
                 card_key=row.card_key,
                 platform=row.platform,
@@ -254,7 +254,7 @@ class Deliverer:
         row.last_error = (str(error) or type(error).__name__)[:500]
         row.failing_since = to_aware_utc(row.failing_since) if row.failing_since else now
         if error.permanent or now - row.failing_since >= self.policy.give_up_after:
-            row.status = "failed"
+            row.status = OutboxStatus.FAILED
             logger.warning("giving up on outbox message %s: %s", row.id, row.last_error)
             return
         delay = self.policy.delay(error, row.attempts)

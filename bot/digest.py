@@ -22,7 +22,7 @@ from bot.messages import Message
 from bot.render import MessageBuilder
 from storage import digest as store
 from storage.digest import DigestRows, TaskLine
-from storage.tables import ApprovalStep, Issue, Meeting, Member, Phase
+from storage.tables import ApprovalStep, Issue, Meeting, Member, Phase, TaskStatus, Urgency
 
 MAX_LINES = 8
 MILESTONE_DAYS = 14
@@ -112,7 +112,7 @@ class View:
     def progress(self) -> list[str]:
         counts = self.rows.counts.get(self.project_id, {})
         total = sum(counts.values())
-        done = sum(n for (_, status), n in counts.items() if status == "done")
+        done = sum(n for (_, status), n in counts.items() if status == TaskStatus.DONE)
         lines = [self.t("digest.progress", done=done, total=total, percent=_percent(done, total))]
         phases: list[Phase | None] = [*self.rows.phases.get(self.project_id, []), None]
         for phase in phases:
@@ -126,7 +126,7 @@ class View:
         total = sum(n for (p, _), n in counts.items() if p == key)
         if phase is None and total == 0:
             return ""
-        done = counts.get((key, "done"), 0)
+        done = counts.get((key, TaskStatus.DONE), 0)
         line = self.t(
             "digest.phase",
             name=phase.name if phase else self.t("digest.no_phase"),
@@ -147,9 +147,11 @@ class View:
             title=task.title,
             owner=self.name(task.owner_id),
         )
-        if task.status == "blocked":
+        if task.status == TaskStatus.BLOCKED:
             line += " · " + self.t("digest.blocked", reason=task.blocked_reason or "—")
-        elif task.status != "done" and task.due_at and to_aware_utc(task.due_at) < self.now:
+        elif (
+            task.status != TaskStatus.DONE and task.due_at and to_aware_utc(task.due_at) < self.now
+        ):
             days = (self.now - to_aware_utc(task.due_at)).days + 1
             due = self.when(task.due_at, task.due_has_time)
             line += " · " + self.t("digest.overdue", due=due, days=days)
@@ -167,13 +169,13 @@ class View:
 
     def attention(self) -> list[str]:
         tasks = self.rows.attention.get(self.project_id, [])
-        tasks = sorted(tasks, key=lambda t: (t.status != "blocked", t.due_at is None))
-        lines = [self.task_line(t, "⛔" if t.status == "blocked" else "⚠") for t in tasks]
+        tasks = sorted(tasks, key=lambda t: (t.status != TaskStatus.BLOCKED, t.due_at is None))
+        lines = [self.task_line(t, "⛔" if t.status == TaskStatus.BLOCKED else "⚠") for t in tasks]
         return self.capped(self.t("digest.attention_title", count=len(tasks)), lines)
 
     def issues(self) -> list[str]:
         issues = self.rows.issues.get(self.project_id, [])
-        order = {"high": 0, "medium": 1, "low": 2}
+        order: dict[str, int] = {Urgency.HIGH: 0, Urgency.MEDIUM: 1, Urgency.LOW: 2}
         issues = sorted(issues, key=lambda i: (not _breached(i), order.get(i.urgency, 3)))
         title = self.t(
             "digest.issues_title",
@@ -187,7 +189,7 @@ class View:
             "digest.issue_line",
             ref=f"I{issue.number}",
             urgency=self.t(f"digest.urgency_{issue.urgency}")
-            if issue.urgency in ("high", "medium", "low")
+            if issue.urgency in (Urgency.HIGH, Urgency.MEDIUM, Urgency.LOW)
             else issue.urgency,
             title=issue.title,
             owner=self.name(issue.owner_id),

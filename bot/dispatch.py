@@ -28,8 +28,9 @@ from bot.messages import ActionEvent, IncomingMessage, Message, Outgoing, Sectio
 from bot.settings import Settings
 from bot.targets import with_accounts
 from bot.workdays import make_calendar
-from storage import outbox, people
+from storage import cards, outbox, people
 from storage.db import SessionFactory, is_unavailable, transaction
+from storage.rows import saved_id
 from storage.tables import Chat, Member, Outbox, Project
 
 logger = logging.getLogger("concord.dispatch")
@@ -76,6 +77,9 @@ class Outcome:
     answer: tuple[Outgoing, ...]
     outbox_ids: tuple[int, ...]
     failed: str | None = None  # the error reference when the command raised
+    # Card edits (queued for every copy of the card): an adapter may show the clicker the
+    # new card in its answer at once; the outbox still edits every copy.
+    updates: tuple[Outgoing, ...] = ()
 
 
 class Dispatcher:
@@ -208,11 +212,12 @@ class Dispatcher:
         ids: list[int] = []
         for item in answer:
             row = enqueue_answer(session, origin, item, now=now, hold_until=hold_until)
-            ids.append(await _flushed_id(session, row))
+            ids.append(await saved_id(session, row))
         for item in items:
             if not is_answer(item):
                 await queue(session, ctx, item, now)
-        return Outcome(tuple(answer), tuple(ids))
+        updates = tuple(i for i in items if i.kind == "update")
+        return Outcome(tuple(answer), tuple(ids), updates=updates)
 
     async def _answer_privately(
         self,
@@ -227,7 +232,7 @@ class Dispatcher:
         row = enqueue_answer(
             session, origin, reply, now=self._now(), hold_until=hold_until, account=event.sender_id
         )
-        return Outcome((reply,), (await _flushed_id(session, row),))
+        return Outcome((reply,), (await saved_id(session, row),))
 
 
 def is_answer(item: Outgoing) -> bool:
@@ -262,18 +267,11 @@ def enqueue_answer(
     )
 
 
-async def _flushed_id(session: AsyncSession, row: Outbox) -> int:
-    await session.flush()
-    if row.id is None:
-        raise RuntimeError("an outbox row has no id after flush")
-    return int(row.id)
-
-
 async def queue(session: AsyncSession, ctx: Context, item: Outgoing, now: datetime) -> None:
     payload = item.message.to_json()
     if item.kind == "update":
         assert item.message.card_key is not None
-        for platform, chat_id, direct in await outbox.card_places(session, item.message.card_key):
+        for platform, chat_id, direct in await cards.card_places(session, item.message.card_key):
             outbox.enqueue(
                 session,
                 platform=platform,

@@ -25,7 +25,21 @@ from bot.workdays import WorkCalendar
 from storage import audit, people, projects, rows, schedule
 from storage import escalations as store
 from storage.numbering import next_number
-from storage.tables import Department, Escalation, Issue, Member, Project, ResourceRequest, Task
+from storage.rows import id_of
+from storage.tables import (
+    CharterStatus,
+    Department,
+    Escalation,
+    EscalationStatus,
+    Issue,
+    IssueStatus,
+    Member,
+    Project,
+    RequestStatus,
+    ResourceRequest,
+    Task,
+    TaskStatus,
+)
 
 LEVEL_HOURS = {1: 24, 2: 48}
 L3_WORKING_DAYS = 3
@@ -115,7 +129,11 @@ async def resolve_subject(
 async def resolve(
     session: AsyncSession, *, escalation: Escalation, now: datetime, by: int | None
 ) -> None:
-    escalation.status, escalation.resolved_at, escalation.resolved_by = "resolved", now, by
+    escalation.status, escalation.resolved_at, escalation.resolved_by = (
+        EscalationStatus.RESOLVED,
+        now,
+        by,
+    )
     escalation.next_level_at = None
     session.add(escalation)
     _audit(session, escalation, "escalation.resolve", now=now, by=by, level=escalation.level)
@@ -163,7 +181,11 @@ async def advance(
     replicas split the due escalations and never move one twice.
     """
     escalation = await schedule.claim(session, Escalation, escalation_id)
-    if escalation is None or escalation.status != "open" or not _due(escalation, now):
+    if (
+        escalation is None
+        or escalation.status != EscalationStatus.OPEN
+        or not _due(escalation, now)
+    ):
         return False
     subject = await store.subject(session, escalation.subject_type, escalation.subject_id)
     if subject is None or _subject_closed(subject):
@@ -207,8 +229,14 @@ def _next_working_moment(now: datetime, calendar: WorkCalendar, settings: Settin
 
 def _subject_closed(subject: store.Subject) -> bool:
     if isinstance(subject, Project):
-        return subject.charter_status != "pending"
-    return subject.status in ("done", "closed", "rejected", "withdrawn")
+        return subject.charter_status != CharterStatus.PENDING
+    return subject.status in (
+        TaskStatus.DONE,
+        IssueStatus.CLOSED,
+        RequestStatus.CLOSED,
+        RequestStatus.REJECTED,
+        RequestStatus.WITHDRAWN,
+    )
 
 
 def describe(subject: store.Subject | None) -> tuple[int, str]:
@@ -218,7 +246,7 @@ def describe(subject: store.Subject | None) -> tuple[int, str]:
     if isinstance(subject, ResourceRequest):
         return subject.number, subject.description
     if isinstance(subject, Project):
-        return subject.id or 0, subject.name
+        return id_of(subject), subject.name
     return 0, ""
 
 
@@ -231,11 +259,7 @@ async def level_people(session: AsyncSession, escalation: Escalation) -> list[Me
     elif escalation.level == 2 and project is not None:
         ids = [
             project.owner_id,
-            *[
-                r.member_id
-                for r in await projects.roles(session, project.id or 0)
-                if r.role == "pm"
-            ],
+            *[r.member_id for r in await projects.roles(session, id_of(project)) if r.role == "pm"],
             project.coordinator_id,
         ]
     elif project is not None:
@@ -250,7 +274,7 @@ async def _involved(session: AsyncSession, escalation: Escalation) -> list[int |
     ids: list[int | None] = []
     department_id: int | None = None
     if isinstance(subject, Task):
-        ids = [subject.owner_id, *await store.responsible_members(session, subject.id or 0)]
+        ids = [subject.owner_id, *await store.responsible_members(session, id_of(subject))]
         department_id = subject.department_id
     elif isinstance(subject, Issue):
         ids = [subject.owner_id]
@@ -258,7 +282,7 @@ async def _involved(session: AsyncSession, escalation: Escalation) -> list[int |
     elif isinstance(subject, ResourceRequest):
         ids = [
             *await store.pending_approvers(
-                session, subject_type="request", subject_id=subject.id or 0
+                session, subject_type="request", subject_id=id_of(subject)
             ),
             subject.requester_id,
         ]
@@ -266,7 +290,7 @@ async def _involved(session: AsyncSession, escalation: Escalation) -> list[int |
     elif isinstance(subject, Project):
         ids = list(
             await store.pending_approvers(
-                session, subject_type="charter", subject_id=subject.id or 0
+                session, subject_type="charter", subject_id=id_of(subject)
             )
         )
     if department_id is not None:

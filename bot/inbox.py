@@ -25,8 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import update
-from sqlmodel import col
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, to_aware_utc, to_utc
 from bot.dispatch import Dispatcher, InboundEvent, Outcome
@@ -34,9 +33,10 @@ from bot.messages import ActionEvent, IncomingMessage, Outgoing
 from bot.outage import OutageLog
 from bot.settings import InboxSettings
 from storage import inbox as store
+from storage import outbox
 from storage.db import SessionFactory, is_unavailable, transaction
 from storage.tables import InboundEvent as StoredEvent
-from storage.tables import InboundStatus, Outbox
+from storage.tables import InboundStatus
 
 logger = logging.getLogger("concord.inbox")
 __all__ = [
@@ -94,6 +94,8 @@ class Inbox:
     concurrency: int = 1
     directories: dict[str, PeopleDirectory] = field(default_factory=dict)
     on_processed: Callable[[], None] | None = None  # e.g. wake the delivery loop
+    # PostgreSQL: intake's own small pool, so a store never waits behind the workers.
+    intake_engine: AsyncEngine | None = None
 
     def __post_init__(self) -> None:
         self._closed = False
@@ -136,18 +138,21 @@ class Inbox:
     async def _store(self, event: InboundEvent, wants_answer: bool) -> Receipt:
         event_id = event.event_id or f"local:{uuid.uuid4().hex}"
         try:
+            values = {
+                "platform": event.platform,
+                "event_id": event_id,
+                "chat_external_id": event.chat_id,
+                "kind": kind_of(event),
+                "payload": encode(event),
+                "wants_answer": wants_answer,
+                "now": self._now(),
+            }
             async with asyncio.timeout(self.settings.store_timeout_seconds):
-                async with transaction(self.sessions) as session:
-                    row_id = await store.store(
-                        session,
-                        platform=event.platform,
-                        event_id=event_id,
-                        chat_external_id=event.chat_id,
-                        kind=kind_of(event),
-                        payload=encode(event),
-                        wants_answer=wants_answer,
-                        now=self._now(),
-                    )
+                if self.intake_engine is not None:
+                    row_id = await store.store_at_once(self.intake_engine, **values)
+                else:
+                    async with transaction(self.sessions, urgent=True) as session:
+                        row_id = await store.store(session, **values)
         except Exception as error:
             if not (is_unavailable(error) or isinstance(error, TimeoutError)):
                 raise
@@ -180,11 +185,7 @@ class Inbox:
         if not answer.outbox_ids:
             return
         async with transaction(self.sessions) as session:
-            await session.exec(
-                update(Outbox)
-                .where(col(Outbox.id).in_(answer.outbox_ids), col(Outbox.status) == "pending")
-                .values(status="sent", sent_at=self._now(), last_error="answered in the request")
-            )
+            await outbox.mark_answered(session, ids=answer.outbox_ids, now=self._now())
 
     def close(self) -> None:
         """Take no new events (graceful stop); what is stored stays stored."""
@@ -367,7 +368,8 @@ class Inbox:
 
 
 def _answer(outcome: Outcome) -> Answer:
-    return Answer(outcome.answer, outcome.outbox_ids, failed=outcome.failed is not None)
+    replies = outcome.answer + outcome.updates
+    return Answer(replies, outcome.outbox_ids, failed=outcome.failed is not None)
 
 
 def _after(moment: datetime | None, now: datetime) -> bool:

@@ -129,6 +129,8 @@ class App:
         }
 
     async def close(self) -> None:
+        if self.inbox.intake_engine is not None:
+            await self.inbox.intake_engine.dispose()
         await self.engine.dispose()
         single_process.release(self._lock)
 
@@ -175,6 +177,7 @@ async def build_app(
         settings=settings.inbox,
         # SQLite writes one transaction at a time anyway; PostgreSQL runs chats side by side.
         concurrency=1 if db.is_sqlite(engine) else settings.inbox.workers,
+        intake_engine=None if db.is_sqlite(engine) else db.create_intake_engine(engine),
     )
     platforms: dict[str, Platform] = {}
     return App(

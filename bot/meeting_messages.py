@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from bot.i18n import t
 from bot.meetings import MeetingView, other_zones
 from bot.render import MessageBuilder
-from storage.meetings import CANCELLED, DONE, ends_at
-from storage.tables import Meeting, Task
+from storage.meetings import ends_at
+from storage.tables import Meeting, MeetingStatus, Task, TaskStatus
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -39,7 +39,7 @@ def span(locale: str, meeting: Meeting, zone: ZoneInfo, now: datetime) -> str:
 def state(locale: str, meeting: Meeting, now: datetime) -> str:
     """What the meeting is now: scheduled, in progress, awaiting minutes, minutes published,
     cancelled."""
-    if meeting.status in (DONE, CANCELLED):
+    if meeting.status in (MeetingStatus.DONE, MeetingStatus.CANCELLED):
         key = meeting.status
     elif now < meeting.starts_at:
         key = "scheduled"
@@ -146,7 +146,7 @@ def action_line(
 def action_lines(
     view: MeetingView, msg: MessageBuilder, locale: str, zone: ZoneInfo, now: datetime
 ) -> list[str]:
-    done = sum(1 for task in view.actions if task.status == "done")
+    done = sum(1 for task in view.actions if task.status == TaskStatus.DONE)
     lines = [t(locale, "meeting.actions_title", count=len(view.actions), done=done)]
     lines += ["  • " + action_line(view, msg, a, locale, zone, now) for a in view.actions]
     if not view.actions:
@@ -185,7 +185,7 @@ def footer(view: MeetingView, locale: str, zone: ZoneInfo, now: datetime) -> str
         return t(
             locale, "meeting.published_at", at=when(locale, meeting.minutes_published_at, zone, now)
         )
-    if meeting.status == CANCELLED:
+    if meeting.status == MeetingStatus.CANCELLED:
         return t(locale, "meeting.cancelled_note")
     agenda = (
         t(locale, "meeting.agenda_sent", at=when(locale, meeting.agenda_sent_at, zone, now))

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import targets
 from bot.settings import Settings
 from storage import meetings, people, projects
+from storage.rows import id_of
 from storage.tables import AgendaItem, Decision, Department, Meeting, Member, Project, Task
 
 
@@ -52,7 +53,7 @@ class MeetingView:
 
 
 async def load(session: AsyncSession, settings: Settings, meeting: Meeting) -> MeetingView:
-    meeting_id = meeting.id or 0
+    meeting_id = id_of(meeting)
     rows = await meetings.participants(session, meeting_id)
     actions = list(await meetings.action_items(session, meeting_id))
     person_ids = [r.member_id for r in rows if r.member_id is not None]
@@ -95,14 +96,14 @@ async def attendees(session: AsyncSession, view: MeetingView) -> list[Member]:
     """The people to tell: organizer, recorder, participants, and for each participating
     department its leader and project contact (all its members when it has neither)."""
     ids = [view.meeting.organizer_id, view.meeting.recorder_id, *view.person_ids]
-    links = await projects.project_departments(session, view.project.id or 0)
+    links = await projects.project_departments(session, id_of(view.project))
     contacts = {link.department_id: link.contact_id for link in links}
     for department in view.departments:
-        reps = [department.leader_id, contacts.get(department.id or 0)]
+        reps = [department.leader_id, contacts.get(id_of(department))]
         if any(reps):
             ids += reps
         else:
-            ids += [m.id for m in await people.department_members(session, department.id or 0)]
+            ids += [m.id for m in await people.department_members(session, id_of(department))]
     wanted = [i for i in dict.fromkeys(ids) if i is not None]
     found = await people.members_by_ids(session, set(wanted))
     return [found[i] for i in wanted if i in found]

@@ -24,7 +24,8 @@ from bot.clock import to_utc
 from bot.messages import Message, Target
 from bot.settings import Settings
 from bot.targets import Audience, group_audiences, person_audience, with_accounts
-from storage import outbox
+from storage import ledger, outbox
+from storage.rows import saved_id
 from storage.tables import Member
 
 Render = Callable[[str, ZoneInfo], Message]  # (locale, zone) → the message for that reader
@@ -141,7 +142,7 @@ async def send_once(
 
     ``not_before`` delays delivery (quiet hours) without changing what is sent.
     """
-    if not await outbox.claim_notification(session, key=key, now=to_utc(now)):
+    if not await ledger.claim_notification(session, key=key, now=to_utc(now)):
         return False
     message = await with_accounts(session, message)
     row = outbox.enqueue(
@@ -154,6 +155,5 @@ async def send_once(
         member_id=target.member_id,
         card_key=message.card_key,
     )
-    await session.flush()
-    await outbox.link_notification(session, key=key, outbox_id=row.id)
+    await ledger.link_notification(session, key=key, outbox_id=await saved_id(session, row))
     return True

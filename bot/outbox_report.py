@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import to_aware_utc
 from bot.messages import Message
 from storage import outbox
-from storage.tables import Outbox
+from storage.tables import Outbox, OutboxStatus
 
 STUCK_AFTER = timedelta(minutes=5)
 PREVIEW = 70
@@ -21,7 +21,7 @@ async def report(session: AsyncSession, *, now: datetime) -> str:
     counts = await outbox.status_counts(session)
     rows = await outbox.stuck(session, now=now, older_than=STUCK_AFTER)
     head = (
-        f"Outbox: {counts.get('pending', 0)} pending, {counts.get('failed', 0)} failed; "
+        f"Outbox: {counts.get(OutboxStatus.PENDING, 0)} pending, {counts.get(OutboxStatus.FAILED, 0)} failed; "
         f"{len(rows)} stuck (failed, retrying after errors, or due over "
         f"{STUCK_AFTER.seconds // 60} min ago)."
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.clock import to_aware_utc
-from storage.tables import Issue, Phase, Task
+from storage.tables import Issue, IssueStatus, Phase, Task, TaskStatus
 
 DAY = 86400.0
 
@@ -67,14 +67,14 @@ def lateness_days(task: Task, now: datetime) -> float:
 
 def blocked_hours(task: Task, now: datetime) -> float:
     seconds = float(task.blocked_seconds)
-    if task.status == "blocked" and task.blocked_at is not None:
+    if task.status == TaskStatus.BLOCKED and task.blocked_at is not None:
         seconds += (now - to_aware_utc(task.blocked_at)).total_seconds()
     return seconds / 3600
 
 
 def _add(tally: Tally, task: Task, now: datetime) -> None:
     tally.total += 1
-    tally.done += task.status == "done"
+    tally.done += task.status == TaskStatus.DONE
     tally.blocked_hours += blocked_hours(task, now)
     if task.due_at is not None:
         tally.with_deadline += 1
@@ -125,7 +125,7 @@ def _issue_figures(figures: Figures, issues: Iterable[Issue]) -> None:
     resolve_hours: list[float] = []
     for issue in issues:
         figures.issues_total += 1
-        figures.issues_closed += issue.status == "closed"
+        figures.issues_closed += issue.status == IssueStatus.CLOSED
         figures.issues_reopened += issue.reopen_count
         figures.issues_by_urgency[issue.urgency] = (
             figures.issues_by_urgency.get(issue.urgency, 0) + 1

@@ -22,6 +22,7 @@ from bot.i18n import normalize_locale
 from bot.messages import Mention, Message, Target
 from bot.settings import Settings
 from storage import people
+from storage.rows import id_of
 from storage.tables import Chat, Department, Member
 
 
@@ -48,7 +49,7 @@ async def project_groups(session: AsyncSession, project_id: int) -> list[tuple[T
 def group_audience(settings: Settings, chat: Chat) -> Audience:
     return Audience(
         target=Target(chat.platform, chat.external_id, name=chat.name),
-        recipient_id=chat.id or 0,
+        recipient_id=id_of(chat),
         locale=chat_locale(settings, chat),
         zone=chat_zone(settings, chat),
         quiet_hours=chat.quiet_hours or settings.schedule.quiet_hours,
@@ -76,8 +77,8 @@ async def dm_target(
     session: AsyncSession, member: Member, *, prefer: str | None = None
 ) -> Target | None:
     """A member's direct messages: on ``prefer`` if they have an account there, else any."""
-    assert member.id is not None
-    accounts = (await people.accounts_of(session, {member.id})).get(member.id, {})
+    member_id = id_of(member)
+    accounts = (await people.accounts_of(session, {member_id})).get(member_id, {})
     platform = prefer if prefer in accounts else next(iter(sorted(accounts)), None)
     if platform is None:
         return None
@@ -93,10 +94,10 @@ async def person_audience(
     target = await dm_target(session, member, prefer=prefer)
     if target is None:
         return None
-    dm = await people.direct_chat(session, member_id=member.id or 0, platform=target.platform)
+    dm = await people.direct_chat(session, member_id=id_of(member), platform=target.platform)
     return Audience(
         target=target,
-        recipient_id=member.id or 0,
+        recipient_id=id_of(member),
         locale=member_locale(settings, member, target.platform, dm),
         zone=await _person_zone(session, settings, member, dm),
         quiet_hours=(dm.quiet_hours if dm else None) or settings.schedule.quiet_hours,

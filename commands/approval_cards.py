@@ -30,17 +30,17 @@ from bot.i18n import Translator
 from bot.render import MessageBuilder
 from commands import common
 from storage import approvals, people
-from storage.tables import ApprovalStep, Member, Project
+from storage.tables import ApprovalStatus, ApprovalStep, Member, Project
 
-MARKS = {
-    "approved": "✓",
-    "auto": "✓",
-    "adjusted": "✓",
-    "pending": "▶",
-    "waiting": "○",
-    "suggested": "✏",
-    "rejected": "✗",
-    "cancelled": "–",
+MARKS: dict[str, str] = {
+    ApprovalStatus.APPROVED: "✓",
+    ApprovalStatus.AUTO: "✓",
+    ApprovalStatus.ADJUSTED: "✓",
+    ApprovalStatus.PENDING: "▶",
+    ApprovalStatus.WAITING: "○",
+    ApprovalStatus.SUGGESTED: "✏",
+    ApprovalStatus.REJECTED: "✗",
+    ApprovalStatus.CANCELLED: "–",
 }
 BUTTON_STYLES: dict[str, Literal["primary", "danger"] | None] = {
     "approve": "primary",
@@ -127,7 +127,7 @@ async def render_card(
     msg.fields([*body.fields, *await _approver_fields(ctx, step, view, msg)])
     msg.lines(body.notes)
     msg.context(await chain_line(ctx, step, view, msg))
-    if step.status == "pending":
+    if step.status == ApprovalStatus.PENDING:
         msg.buttons(*_buttons(view, subject, step))
         msg.context(body.hint)
     else:
@@ -157,7 +157,7 @@ async def _approver_fields(
             "approval.or_delegate", delegate=msg.mention(delegate.id, delegate.name)
         )
     fields = [(view.t("approval.field.approver"), who)]
-    if step.status == "pending" and step.due_at is not None:
+    if step.status == ApprovalStatus.PENDING and step.due_at is not None:
         zone = await approval_time.approver_zone(ctx.session, ctx.settings, approver)
         deadline = f"{view.when(step.due_at, zone)} ({zone.key})"
         fields.append((view.t("approval.field.deadline"), deadline))
@@ -199,15 +199,20 @@ async def outcome_text(
     approver = await ctx.session.get(Member, step.approver_id or 0)
     actor = await ctx.session.get(Member, step.decided_by or 0)
     who = msg.mention(actor.id, actor.name) if actor else "—"
-    acted = step.status in ("approved", "rejected", "suggested", "adjusted")
+    acted = step.status in (
+        ApprovalStatus.APPROVED,
+        ApprovalStatus.REJECTED,
+        ApprovalStatus.SUGGESTED,
+        ApprovalStatus.ADJUSTED,
+    )
     if acted and actor is not None and approver is not None and actor.id != approver.id:
         who += " " + view.t("approval.on_behalf", approver=msg.mention(approver.id, approver.name))
     params = {"who": who, "when": view.when(step.decided_at), "reason": step.reason or ""}
-    if step.status in ("suggested", "adjusted"):
+    if step.status in (ApprovalStatus.SUGGESTED, ApprovalStatus.ADJUSTED):
         params["suggestion"] = step.suggestion or ""
         params["requester"] = requester
         params["now"] = view.when(ctx.now_utc())
-    if step.status == "cancelled":
+    if step.status == ApprovalStatus.CANCELLED:
         return view.t(f"approval.outcome.cancelled_{step.reason or 'withdrawn'}", **params)
     return view.t(f"approval.outcome.{step.status}", **params)
 

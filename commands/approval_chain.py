@@ -22,7 +22,8 @@ from bot.context import Context
 from bot.errors import UsageError
 from storage import approvals, people
 from storage import requests as store
-from storage.tables import ApprovalStep, Department, Member, Project, ResourceRequest
+from storage.rows import id_of
+from storage.tables import ApprovalStep, Department, Member, Project, RequestKind, ResourceRequest
 
 
 async def resource_manager(ctx: Context, department: Department) -> Member | None:
@@ -82,9 +83,7 @@ async def add_threshold_step(
 
     A change that lowers it keeps the chain as announced (nobody is dropped silently).
     """
-    steps = await approvals.steps_of(
-        ctx.session, subject_type="request", subject_id=request.id or 0
-    )
+    steps = await approvals.steps_of(ctx.session, subject_type="request", subject_id=id_of(request))
     if not over_threshold(ctx, request) or any(s.rule == "threshold" for s in steps):
         return None
     step = _step(request, "threshold", await _threshold_approver(ctx, project), None)
@@ -96,7 +95,7 @@ async def add_threshold_step(
 
 def over_threshold(ctx: Context, request: ResourceRequest) -> bool:
     threshold = Decimal(str(ctx.settings.requests.budget_threshold))
-    return request.kind == "budget" and (request.amount or Decimal(0)) > threshold
+    return request.kind == RequestKind.BUDGET and (request.amount or Decimal(0)) > threshold
 
 
 async def _requester_department(ctx: Context) -> Department:
@@ -119,11 +118,10 @@ async def _threshold_approver(ctx: Context, project: Project) -> Member:
 def _step(
     request: ResourceRequest, rule: str, approver: Member, department_id: int | None
 ) -> ApprovalStep:
-    assert request.id is not None
     return ApprovalStep(
         project_id=request.project_id,
         subject_type="request",
-        subject_id=request.id,
+        subject_id=id_of(request),
         position=0,
         rule=rule,
         approver_id=approver.id,
@@ -142,7 +140,11 @@ def is_automatic(
 
 async def conflicts(ctx: Context, request: ResourceRequest) -> Sequence[ResourceRequest]:
     """Approved requests holding the same person or item in an overlapping window."""
-    if request.kind == "budget" or request.window_start is None or request.window_end is None:
+    if (
+        request.kind == RequestKind.BUDGET
+        or request.window_start is None
+        or request.window_end is None
+    ):
         return []
     rows = await store.held_overlapping(
         ctx.session,

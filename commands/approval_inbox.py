@@ -12,7 +12,7 @@ from commands.request_subject import step_place, window_text
 from storage import approvals as steps_store
 from storage import projects
 from storage import requests as store
-from storage.tables import ApprovalStep, Member, ResourceRequest
+from storage.tables import ApprovalStep, Member, RequestStatus, ResourceRequest
 
 
 async def my_approvals(ctx: Context, msg: MessageBuilder) -> None:
@@ -65,9 +65,9 @@ async def _step_line(ctx: Context, msg: MessageBuilder, step: ApprovalStep) -> s
 
 async def _requester_line(ctx: Context, request: ResourceRequest) -> str | None:
     ended = request.window_end is not None and common.overdue_days(ctx, request.window_end) > 0
-    if request.status == "received" and not ended:
+    if request.status == RequestStatus.RECEIVED and not ended:
         return None  # in use, nothing to do yet
-    key = "overdue_return" if request.status == "received" else request.status
+    key = "overdue_return" if request.status == RequestStatus.RECEIVED else request.status
     return ctx.t(
         f"approval.my.{key}",
         project=await _prefix(ctx, request.project_id),

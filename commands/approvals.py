@@ -22,9 +22,13 @@ from commands import common
 from commands.approval_cards import Subject, refresh_card, send_card
 from commands.framework import ActionHandler
 from storage import approvals, projects
-from storage.tables import ApprovalStep, Member, Project
+from storage.tables import ApprovalStatus, ApprovalStep, Member, Project
 
-DECIDED = {"approve": "approved", "reject": "rejected", "suggest": "suggested"}
+DECIDED = {
+    "approve": ApprovalStatus.APPROVED,
+    "reject": ApprovalStatus.REJECTED,
+    "suggest": ApprovalStatus.SUGGESTED,
+}
 
 
 async def step_project(ctx: Context, step: ApprovalStep) -> Project:
@@ -70,7 +74,7 @@ async def open_step(
     assert approver is not None
     now = ctx.now_utc()
     zone = await approval_time.approver_zone(ctx.session, ctx.settings, approver)
-    step.status, step.started_at = "pending", now
+    step.status, step.started_at = ApprovalStatus.PENDING, now
     step.due_at = approval_time.step_deadline(ctx.calendar, ctx.settings, now, zone)
     await subject.on_open(ctx, step)
     ctx.session.add(step)
@@ -105,7 +109,7 @@ async def decide(
     await step_project(ctx, step)
     ref = await subject.ref(ctx, step)
     await check_decider(ctx, step, ref)
-    if step.status != "pending":
+    if step.status != ApprovalStatus.PENDING:
         raise Conflict(
             "error.approval_closed", ref=ref, status=ctx.t(f"approval.status.{step.status}")
         )
@@ -137,8 +141,8 @@ async def cancel_live(
     for step in steps:
         if step.status not in approvals.LIVE:
             continue
-        had_card = step.status in ("pending", "suggested")
-        step.status, step.reason = "cancelled", reason
+        had_card = step.status in (ApprovalStatus.PENDING, ApprovalStatus.SUGGESTED)
+        step.status, step.reason = ApprovalStatus.CANCELLED, reason
         step.decided_by, step.decided_at = ctx.actor_id, ctx.now_utc()
         ctx.session.add(step)
         ctx.audit(
@@ -186,7 +190,7 @@ async def ask_for_text(ctx: Context, subject: Subject, step: ApprovalStep, decis
     await step_project(ctx, step)
     ref = await subject.ref(ctx, step)
     await check_decider(ctx, step, ref)
-    if step.status != "pending":
+    if step.status != ApprovalStatus.PENDING:
         raise Conflict(
             "error.approval_closed", ref=ref, status=ctx.t(f"approval.status.{step.status}")
         )

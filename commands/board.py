@@ -12,9 +12,10 @@ from commands import common
 from commands.framework import Args, Family, Verb
 from commands.task_views import describe_change, is_overdue, status_label, task_line
 from storage import projects, tasks
-from storage.tables import Department, Member, Task
+from storage.rows import id_of
+from storage.tables import Department, Member, Task, TaskStatus
 
-STATUS_ORDER = ("todo", "in_progress", "in_review", "done")
+STATUS_ORDER = (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.IN_REVIEW, TaskStatus.DONE)
 
 
 def _sort_key(task: Task) -> tuple[bool, object, int]:
@@ -26,7 +27,7 @@ async def board(ctx: Context, args: Args) -> None:
     by = (args.option("by") or args.text() or "status").lower()
     if by not in ("status", "phase", "状态", "阶段"):
         raise UsageError("error.bad_board_grouping", usage="board", value=by)
-    rows = sorted(await tasks.project_tasks(ctx.session, project.id or 0), key=_sort_key)
+    rows = sorted(await tasks.project_tasks(ctx.session, id_of(project)), key=_sort_key)
     msg = ctx.message()
     msg.header(ctx.t("board.header", ref=f"P{project.id}", name=project.name))
     if not rows:
@@ -35,18 +36,18 @@ async def board(ctx: Context, args: Args) -> None:
         return
     members = await common.member_map(ctx, [t.owner_id for t in rows])
     departments = await common.department_map(ctx, [t.department_id for t in rows])
-    urgent = [t for t in rows if t.status == "blocked" or is_overdue(ctx, t)]
+    urgent = [t for t in rows if t.status == TaskStatus.BLOCKED or is_overdue(ctx, t)]
     if urgent:
         lines = [ctx.t("board.attention", count=len(urgent))]
         for task in urgent:
-            mark = "⛔" if task.status == "blocked" else "⚠"
+            mark = "⛔" if task.status == TaskStatus.BLOCKED else "⚠"
             lines.append(
                 f"{mark} " + task_line(ctx, msg, task, members, departments, with_status=True)
             )
         msg.lines(lines)
     rest = [t for t in rows if t not in urgent]
     if by in ("phase", "阶段"):
-        await _by_phase(ctx, msg, project.id or 0, rest, members, departments)
+        await _by_phase(ctx, msg, id_of(project), rest, members, departments)
     else:
         for status in STATUS_ORDER:
             group = [t for t in rest if t.status == status]
@@ -56,14 +57,14 @@ async def board(ctx: Context, args: Args) -> None:
                 ]
                 lines += ["• " + task_line(ctx, msg, t, members, departments) for t in group]
                 msg.lines(lines)
-    done = sum(1 for t in rows if t.status == "done")
+    done = sum(1 for t in rows if t.status == TaskStatus.DONE)
     msg.context(
         ctx.t(
             "board.footer",
             done=done,
             total=len(rows),
             overdue=sum(1 for t in rows if is_overdue(ctx, t)),
-            blocked=sum(1 for t in rows if t.status == "blocked"),
+            blocked=sum(1 for t in rows if t.status == TaskStatus.BLOCKED),
         )
     )
     ctx.reply(msg)
@@ -117,7 +118,9 @@ async def my(ctx: Context, args: Args, sections: Sequence[Section] = ()) -> None
             lines = [f"**P{project_id} {project.name if project else ''}**"]
             for task in group:
                 mark = (
-                    "⛔ " if task.status == "blocked" else ("⚠ " if is_overdue(ctx, task) else "• ")
+                    "⛔ "
+                    if task.status == TaskStatus.BLOCKED
+                    else ("⚠ " if is_overdue(ctx, task) else "• ")
                 )
                 lines.append(
                     mark + task_line(ctx, msg, task, members, departments, with_status=True)
@@ -131,25 +134,25 @@ async def my(ctx: Context, args: Args, sections: Sequence[Section] = ()) -> None
 async def standup(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
     since = ctx.now_utc() - timedelta(days=7)
-    rows = await tasks.project_tasks(ctx.session, project.id or 0)
+    rows = await tasks.project_tasks(ctx.session, id_of(project))
     by_id = {t.id: t for t in rows}
     members = await common.member_map(ctx, [t.owner_id for t in rows])
     departments = await common.department_map(ctx, [t.department_id for t in rows])
     msg = ctx.message()
     msg.header(ctx.t("board.standup_header", name=project.name))
-    blocked = [t for t in rows if t.status == "blocked"]
+    blocked = [t for t in rows if t.status == TaskStatus.BLOCKED]
     lines = [ctx.t("board.standup_blocked", count=len(blocked))]
     lines += ["⛔ " + task_line(ctx, msg, t, members, departments) for t in blocked] or [
         "  " + ctx.t("board.none")
     ]
     msg.lines(lines)
-    overdue = [t for t in rows if is_overdue(ctx, t) and t.status != "blocked"]
+    overdue = [t for t in rows if is_overdue(ctx, t) and t.status != TaskStatus.BLOCKED]
     if overdue:
         msg.lines(
             [ctx.t("board.standup_overdue", count=len(overdue))]
             + ["⚠ " + task_line(ctx, msg, t, members, departments) for t in overdue]
         )
-    events = await tasks.project_changes_since(ctx.session, project_id=project.id or 0, since=since)
+    events = await tasks.project_changes_since(ctx.session, project_id=id_of(project), since=since)
     actors = await common.member_map(ctx, [e.actor_id for e in events])
     changes = [ctx.t("board.standup_changes", count=len(events))]
     for event in events[-30:]:

@@ -18,7 +18,8 @@ from commands.approval_cards import CardBody, CardView, send_card, step_labels
 from commands.framework import Args
 from storage import approvals as steps_store
 from storage import projects, rows
-from storage.tables import ApprovalStep, Department, Member, Project
+from storage.rows import id_of
+from storage.tables import ApprovalStatus, ApprovalStep, CharterStatus, Department, Member, Project
 
 SUBVERBS = {
     "": "send",
@@ -66,14 +67,14 @@ class CharterSubject:
     async def decided(self, ctx: Context, step: ApprovalStep) -> None:
         project = await _project(ctx, step.subject_id)
         round_steps = await steps_store.steps_of(
-            ctx.session, subject_type="charter", subject_id=project.id or 0, round=step.round
+            ctx.session, subject_type="charter", subject_id=id_of(project), round=step.round
         )
-        if step.status == "rejected":
-            await approvals.cancel_live(ctx, CHARTER, round_steps, "rejected")
-            _set_status(ctx, project, "rejected", reason=step.reason)
+        if step.status == ApprovalStatus.REJECTED:
+            await approvals.cancel_live(ctx, CHARTER, round_steps, CharterStatus.REJECTED)
+            _set_status(ctx, project, CharterStatus.REJECTED, reason=step.reason)
             await _announce(ctx, project, "charter.notice.rejected", reason=step.reason or "")
-        elif all(s.status == "approved" for s in round_steps):
-            _set_status(ctx, project, "approved")
+        elif all(s.status == ApprovalStatus.APPROVED for s in round_steps):
+            _set_status(ctx, project, CharterStatus.APPROVED)
             await _announce(ctx, project, "charter.notice.approved", count=len(round_steps))
 
 
@@ -89,7 +90,7 @@ async def _project(ctx: Context, project_id: int) -> Project:
 async def charter_fields(
     ctx: Context, project: Project, view: CardView, msg: MessageBuilder
 ) -> list[tuple[str, str]]:
-    links = await projects.project_departments(ctx.session, project.id or 0)
+    links = await projects.project_departments(ctx.session, id_of(project))
     departments = await common.department_map(ctx, [link.department_id for link in links])
     members = await common.member_map(ctx, [project.owner_id, project.sponsor_id])
 
@@ -108,7 +109,7 @@ async def charter_fields(
     ]
 
 
-def _set_status(ctx: Context, project: Project, status: str, **detail: object) -> None:
+def _set_status(ctx: Context, project: Project, status: CharterStatus, **detail: object) -> None:
     old, project.charter_status, project.updated_at = project.charter_status, status, ctx.now_utc()
     ctx.session.add(project)
     ctx.audit(f"charter.{status}", "project", project.id, **{"from": old}, **detail)
@@ -116,7 +117,7 @@ def _set_status(ctx: Context, project: Project, status: str, **detail: object) -
 
 async def _announce(ctx: Context, project: Project, key: str, **params: object) -> None:
     """A line in every project group, in that group's language."""
-    for target, chat in await targets.project_groups(ctx.session, project.id or 0):
+    for target, chat in await targets.project_groups(ctx.session, id_of(project)):
         msg = ctx.message()
         t = Translator(targets.chat_locale(ctx.settings, chat))
         who = msg.mention(ctx.actor_id, ctx.actor.name)
@@ -150,11 +151,11 @@ async def charter_command(ctx: Context, args: Args) -> None:
 
 async def send(ctx: Context, project: Project) -> None:
     await _check_admin(ctx, project)
-    if project.charter_status == "pending":
+    if project.charter_status == CharterStatus.PENDING:
         raise Conflict("error.charter_pending", ref=f"P{project.id}")
     steps = await _build_round(ctx, project)
     await steps_store.add_steps(ctx.session, steps)
-    _set_status(ctx, project, "pending", round=steps[0].round)
+    _set_status(ctx, project, CharterStatus.PENDING, round=steps[0].round)
     for step in steps:  # all open before any card is drawn, so every card shows them open
         await approvals.open_step(ctx, CHARTER, step, project, send=False)
     for step in steps:
@@ -174,14 +175,14 @@ async def _check_admin(ctx: Context, project: Project) -> None:
 
 
 async def _build_round(ctx: Context, project: Project) -> list[ApprovalStep]:
-    links = await projects.project_departments(ctx.session, project.id or 0)
+    links = await projects.project_departments(ctx.session, id_of(project))
     if not links:
         raise UsageError("error.charter_no_departments", usage="project.edit")
     departments = await common.department_map(ctx, [link.department_id for link in links])
     missing = [d.name for d in departments.values() if d.leader_id is None]
     if missing:
         raise UsageError("error.charter_no_leader", depts=", ".join(missing))
-    pid = project.id or 0
+    pid = id_of(project)
     round_no = await steps_store.latest_round(ctx.session, subject_type="charter", subject_id=pid)
     position = await steps_store.next_position(ctx.session, subject_type="charter", subject_id=pid)
     leaders: dict[int, int] = {}
@@ -207,13 +208,13 @@ async def _build_round(ctx: Context, project: Project) -> list[ApprovalStep]:
 async def status_message(ctx: Context, project: Project, *, sent: bool = False) -> MessageBuilder:
     msg = ctx.message()
     steps = await steps_store.steps_of(
-        ctx.session, subject_type="charter", subject_id=project.id or 0
+        ctx.session, subject_type="charter", subject_id=id_of(project)
     )
     if not steps:
         msg.section(ctx.t("charter.none", ref=f"P{project.id}"))
         return msg
     key = "charter.sent" if sent else "charter.status"
-    status = ctx.t(f"project.charter_{project.charter_status or 'pending'}")
+    status = ctx.t(f"project.charter_{project.charter_status or CharterStatus.PENDING}")
     msg.section(ctx.t(key, ref=f"P{project.id}", name=project.name, status=status))
     msg.context(" · ".join(await step_labels(ctx, steps, CardView.of(ctx), msg)))
     return msg
@@ -222,9 +223,9 @@ async def status_message(ctx: Context, project: Project, *, sent: bool = False) 
 async def decide_text(ctx: Context, project: Project, action: str, reason: str) -> None:
     """``project charter approve`` / ``reject "reason"``: the actor's open sign-off step."""
     steps = await steps_store.steps_of(
-        ctx.session, subject_type="charter", subject_id=project.id or 0
+        ctx.session, subject_type="charter", subject_id=id_of(project)
     )
-    pending = [s for s in steps if s.status == "pending"]
+    pending = [s for s in steps if s.status == ApprovalStatus.PENDING]
     mine = [s for s in pending if await approvals.may_decide(ctx, s)]
     if not mine:
         if not pending:

@@ -16,6 +16,7 @@ from bot.messages import Target
 from commands.framework import closest
 from commands.parsing.dates import parse_datetime
 from storage import people, projects
+from storage.rows import id_of
 from storage.tables import Department, Member, Project
 
 _MENTION_VALUE = re.compile(r"^<@([^>|]+)(?:\|([^>]*))?>$")
@@ -95,7 +96,7 @@ async def department_map(ctx: Context, ids: Iterable[int | None]) -> dict[int, D
 async def pm_ids(ctx: Context, project: Project) -> set[int]:
     """The owner and every extra PM of ``project``."""
     ids = {project.owner_id} if project.owner_id else set()
-    for role in await projects.roles(ctx.session, project.id or 0):
+    for role in await projects.roles(ctx.session, id_of(project)):
         if role.role == "pm":
             ids.add(role.member_id)
     return ids
@@ -159,7 +160,7 @@ def chat_target(platform: str, chat_id: str, name: str | None = None) -> Target:
 
 async def project_targets(ctx: Context, project: Project) -> list[Target]:
     """Every group chat bound to ``project``."""
-    return [target for target, _ in await targets.project_groups(ctx.session, project.id or 0)]
+    return [target for target, _ in await targets.project_groups(ctx.session, id_of(project))]
 
 
 async def dm_target(ctx: Context, member: Member) -> Target | None:

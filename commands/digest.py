@@ -7,6 +7,7 @@ from bot.context import Context
 from bot.errors import UsageError
 from commands import common
 from commands.framework import Args, Family, Verb
+from storage.rows import id_of
 
 
 async def digest(ctx: Context, args: Args) -> None:
@@ -14,8 +15,8 @@ async def digest(ctx: Context, args: Args) -> None:
         raise UsageError("error.digest_args", usage="digest")
     project = common.require_project(ctx)
     now = ctx.now_utc()
-    rows = await weekly.load(ctx.session, [project.id or 0], now)
-    ctx.reply(weekly.render(rows, project.id or 0, locale=ctx.locale, zone=ctx.tz, now=now))
+    rows = await weekly.load(ctx.session, [id_of(project)], now)
+    ctx.reply(weekly.render(rows, id_of(project), locale=ctx.locale, zone=ctx.tz, now=now))
 
 
 def family() -> Family:

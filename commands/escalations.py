@@ -9,7 +9,8 @@ from commands import common
 from commands.framework import ITEM_RE, Args, Family, ItemVerb, Verb
 from storage import escalations as store
 from storage import rows
-from storage.tables import Escalation
+from storage.rows import id_of
+from storage.tables import Escalation, EscalationStatus
 
 SUBJECT_PREFIXES = {"T": "task", "I": "issue", "R": "request"}
 
@@ -30,7 +31,7 @@ async def open_escalation(ctx: Context, args: Args) -> None:
     subject = await store.subject_by_number(
         ctx.session,
         subject_type=subject_type,
-        project_id=project.id or 0,
+        project_id=id_of(project),
         number=int(match["number"]),
     )
     if subject is None:
@@ -39,9 +40,9 @@ async def open_escalation(ctx: Context, args: Args) -> None:
         ctx.session,
         settings=ctx.settings,
         calendar=ctx.calendar,
-        project_id=project.id or 0,
+        project_id=id_of(project),
         subject_type=subject_type,
-        subject_id=subject.id or 0,
+        subject_id=id_of(subject),
         reason=reason,
         now=ctx.now(),
         opened_by=ctx.actor_id,
@@ -56,7 +57,7 @@ async def open_escalation(ctx: Context, args: Args) -> None:
 
 async def list_open(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
-    rows = await store.of_project(ctx.session, project.id or 0, open_only=args.text() != "all")
+    rows = await store.of_project(ctx.session, id_of(project), open_only=args.text() != "all")
     msg = ctx.message()
     if not rows:
         msg.section(ctx.t("escalation.none"))
@@ -69,7 +70,11 @@ async def _line(ctx: Context, escalation: Escalation) -> str:
     subject = await store.subject(ctx.session, escalation.subject_type, escalation.subject_id)
     ref = ladder.subject_ref(escalation.subject_type, ladder.describe(subject)[0])
     status = ctx.t(f"escalation.status_{escalation.status}")
-    due = common.fmt_when(ctx, escalation.next_level_at) if escalation.status == "open" else "—"
+    due = (
+        common.fmt_when(ctx, escalation.next_level_at)
+        if escalation.status == EscalationStatus.OPEN
+        else "—"
+    )
     return ctx.t(
         "escalation.line",
         ref=f"E{escalation.number}",
@@ -85,7 +90,7 @@ async def _get(ctx: Context, number: int, *, lock: bool = False) -> Escalation:
     """``lock=True``: held until commit, so resolving races neither a second resolve nor the
     ladder climbing it."""
     project = common.require_project(ctx)
-    escalation = await store.by_number(ctx.session, project_id=project.id or 0, number=number)
+    escalation = await store.by_number(ctx.session, project_id=id_of(project), number=number)
     if escalation is None:
         raise NotFound("error.unknown_item", ref=f"E{number}")
     return await rows.lock(ctx.session, escalation) if lock else escalation
@@ -110,7 +115,7 @@ async def show(ctx: Context, number: int, args: Args) -> None:
 
 async def resolve(ctx: Context, number: int, args: Args) -> None:
     escalation = await _get(ctx, number, lock=True)
-    if escalation.status != "open":
+    if escalation.status != EscalationStatus.OPEN:
         raise Conflict("error.escalation_closed", ref=f"E{number}")
     project = common.require_project(ctx)
     allowed = await common.pm_ids(ctx, project)

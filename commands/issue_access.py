@@ -19,7 +19,8 @@ from bot.context import Context
 from bot.errors import Conflict, NotFound, PermissionDenied
 from commands import common
 from storage import issues, projects, rows
-from storage.tables import Department, Issue, Project
+from storage.rows import id_of
+from storage.tables import Department, Issue, IssueRole, Project
 
 
 async def get_issue(ctx: Context, number: int, *, lock: bool = False) -> Issue:
@@ -27,7 +28,7 @@ async def get_issue(ctx: Context, number: int, *, lock: bool = False) -> Issue:
     it until commit, so a change made at the same moment on another replica goes first or
     waits, and the state this command checks is the state it changes."""
     project = common.require_project(ctx)
-    issue = await issues.issue_by_number(ctx.session, project_id=project.id or 0, number=number)
+    issue = await issues.issue_by_number(ctx.session, project_id=id_of(project), number=number)
     if issue is None:
         raise NotFound("error.unknown_issue", ref=f"I{number}")
     return await rows.lock(ctx.session, issue) if lock else issue
@@ -36,7 +37,7 @@ async def get_issue(ctx: Context, number: int, *, lock: bool = False) -> Issue:
 async def coordinator_ids(ctx: Context, project: Project) -> set[int]:
     """The project's coordinator and any extra ``coordinator`` role holders."""
     ids = {project.coordinator_id} if project.coordinator_id else set()
-    for role in await projects.roles(ctx.session, project.id or 0):
+    for role in await projects.roles(ctx.session, id_of(project)):
         if role.role == "coordinator":
             ids.add(role.member_id)
     return ids
@@ -56,7 +57,7 @@ async def in_departments(ctx: Context, project: Project, department_ids: Iterabl
     for department in (await common.department_map(ctx, wanted)).values():
         if department.leader_id == ctx.actor_id:
             return True
-    links = await projects.project_departments(ctx.session, project.id or 0)
+    links = await projects.project_departments(ctx.session, id_of(project))
     return any(link.department_id in wanted and link.contact_id == ctx.actor_id for link in links)
 
 
@@ -105,9 +106,9 @@ async def check_progress(ctx: Context, issue: Issue) -> None:
 
 
 async def check_note(ctx: Context, issue: Issue) -> None:
-    links = (await issues.departments_of(ctx.session, [issue.id or 0])).get(issue.id or 0, {})
-    departments = [*links.get(issues.SUPPORT, []), issue.primary_department_id or 0]
-    departments += links.get(issues.INVOLVED, [])
+    links = (await issues.departments_of(ctx.session, [id_of(issue)])).get(id_of(issue), {})
+    departments = [*links.get(IssueRole.SUPPORT, []), issue.primary_department_id or 0]
+    departments += links.get(IssueRole.INVOLVED, [])
     people = {i for i in (issue.owner_id, issue.reporter_id) if i}
     await check(ctx, issue, "error.issue_note_permission", people, departments)
 

@@ -25,7 +25,8 @@ from commands.issue_access import (
 )
 from commands.issue_views import fmt_span, ref
 from storage import issues
-from storage.tables import Issue
+from storage.rows import id_of
+from storage.tables import Issue, IssueStatus
 
 
 def _record(
@@ -36,7 +37,7 @@ def _record(
     issue.updated_at = now
     ctx.session.add(issue)
     issues.add_entry(
-        ctx.session, issue_id=issue.id or 0, author_id=ctx.actor_id, kind=kind, text=text, at=now
+        ctx.session, issue_id=id_of(issue), author_id=ctx.actor_id, kind=kind, text=text, at=now
     )
     ctx.audit(
         f"issue.{kind}",
@@ -56,7 +57,7 @@ async def _mention(ctx: Context, msg: MessageBuilder, member_id: int | None) -> 
 
 async def progress(ctx: Context, number: int, args: Args) -> None:
     issue = await get_issue(ctx, number, lock=True)
-    check_state(ctx, issue, ("triaged",), "progress")
+    check_state(ctx, issue, (IssueStatus.TRIAGED,), "progress")
     await check_progress(ctx, issue)
     text = args.require_text(ctx.t("issue.progress_word"))
     is_plan = issue.planned_at is None
@@ -87,7 +88,7 @@ def _late(issue: Issue) -> bool:
 async def note(ctx: Context, number: int, args: Args) -> None:
     issue = await get_issue(ctx, number, lock=True)
     await check_note(ctx, issue)
-    check_state(ctx, issue, ("open", "triaged", "resolved"), "note")
+    check_state(ctx, issue, issues.OPEN_STATES, "note")
     text = args.require_text(ctx.t("issue.note_word"))
     _record(ctx, issue, "note", text, issue.status)
     department = (await common.department_map(ctx, [ctx.actor.department_id])).get(
@@ -110,10 +111,10 @@ async def note(ctx: Context, number: int, args: Args) -> None:
 async def resolve(ctx: Context, number: int, args: Args) -> None:
     issue = await get_issue(ctx, number, lock=True)
     await check_resolve(ctx, issue)
-    check_state(ctx, issue, ("triaged",), "resolve")
+    check_state(ctx, issue, (IssueStatus.TRIAGED,), "resolve")
     text = args.text() or None
     now, old = ctx.now_utc(), issue.status
-    issue.status, issue.resolved_at = "resolved", now
+    issue.status, issue.resolved_at = IssueStatus.RESOLVED, now
     if issue.planned_at is None:
         issue.planned_at = now  # a resolution is the plan carried out
     _record(ctx, issue, "resolve", text, old)
@@ -135,13 +136,13 @@ async def resolve(ctx: Context, number: int, args: Args) -> None:
 async def verify(ctx: Context, number: int, args: Args) -> None:
     issue = await get_issue(ctx, number, lock=True)
     await check_close(ctx, issue)
-    check_state(ctx, issue, ("resolved",), "verify")
+    check_state(ctx, issue, (IssueStatus.RESOLVED,), "verify")
     text = args.text() or None
     now, old = ctx.now_utc(), issue.status
-    issue.status, issue.closed_at = "closed", now
+    issue.status, issue.closed_at = IssueStatus.CLOSED, now
     _record(ctx, issue, "verify", text, old)
     closed = await escalation.resolve_subject(
-        ctx.session, subject_type="issue", subject_id=issue.id or 0, now=now, by=ctx.actor_id
+        ctx.session, subject_type="issue", subject_id=id_of(issue), now=now, by=ctx.actor_id
     )
     msg = ctx.message()
     msg.section(
@@ -162,12 +163,12 @@ async def verify(ctx: Context, number: int, args: Args) -> None:
 async def reopen(ctx: Context, number: int, args: Args) -> None:
     issue = await get_issue(ctx, number, lock=True)
     await check_close(ctx, issue)
-    check_state(ctx, issue, ("resolved", "closed"), "reopen")
+    check_state(ctx, issue, (IssueStatus.RESOLVED, IssueStatus.CLOSED), "reopen")
     reason = args.option("reason") or args.text()
     if not reason:
         raise UsageError("error.issue_reopen_reason", usage="issue.reopen")
     old = issue.status
-    issue.status, issue.resolved_at, issue.closed_at = "triaged", None, None
+    issue.status, issue.resolved_at, issue.closed_at = IssueStatus.TRIAGED, None, None
     issue.reopen_count += 1
     _record(ctx, issue, "reopen", reason, old, reopen_count=issue.reopen_count)
     msg = ctx.message()

@@ -21,7 +21,8 @@ from commands.issue_views import (
 )
 from storage import issues, projects
 from storage.issues import IssueFilter
-from storage.tables import Issue
+from storage.rows import id_of
+from storage.tables import Issue, IssueStatus, Urgency
 
 LIST_OPTIONS = frozenset({"dept", "urgency", "category"})
 SCOPES = {
@@ -41,8 +42,8 @@ SCOPES = {
     "全部": "all",
     "所有": "all",
 }
-STATUS_ORDER = ("open", "triaged", "resolved", "closed")
-URGENCY_ORDER = {"high": 0, "medium": 1, "low": 2}
+STATUS_ORDER = tuple(IssueStatus)
+URGENCY_ORDER: dict[str, int] = {Urgency.HIGH: 0, Urgency.MEDIUM: 1, Urgency.LOW: 2}
 
 
 async def _filter(ctx: Context, args: Args) -> tuple[IssueFilter, list[str]]:
@@ -81,7 +82,7 @@ async def list_issues(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
     where, words = await _filter(ctx, args)
     rows = await issues.find_issues(
-        ctx.session, project_id=project.id or 0, now=ctx.now_utc(), where=where
+        ctx.session, project_id=id_of(project), now=ctx.now_utc(), where=where
     )
     msg = ctx.message()
     msg.header(ctx.t("issue.list_header", ref=f"P{project.id}", name=project.name))
@@ -116,10 +117,17 @@ async def my_issues(ctx: Context, msg: MessageBuilder) -> None:
     (owner), verify (reporter of a resolved issue). Nothing is added when there are none."""
     waiting = [
         ("triage", await issues.awaiting_triage_by(ctx.session, ctx.actor_id)),
-        ("work", await issues.issues_with(ctx.session, status="triaged", owner_id=ctx.actor_id)),
+        (
+            "work",
+            await issues.issues_with(
+                ctx.session, status=IssueStatus.TRIAGED, owner_id=ctx.actor_id
+            ),
+        ),
         (
             "verify",
-            await issues.issues_with(ctx.session, status="resolved", reporter_id=ctx.actor_id),
+            await issues.issues_with(
+                ctx.session, status=IssueStatus.RESOLVED, reporter_id=ctx.actor_id
+            ),
         ),
     ]
     count = sum(len(rows) for _, rows in waiting)

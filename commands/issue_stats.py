@@ -20,7 +20,8 @@ from commands.framework import Args
 from commands.issue_views import fmt_span, sla_late, urgency_label
 from commands.parsing.dates import parse_date
 from storage import issues
-from storage.tables import Issue
+from storage.rows import id_of
+from storage.tables import Issue, IssueStatus, Urgency
 
 STATS_OPTIONS = frozenset({"days", "since", "from", "天数"})
 DEFAULT_DAYS = 7
@@ -97,14 +98,14 @@ async def figures(ctx: Context, rows: Sequence[Issue]) -> Figures:
         total=len(rows),
         by_category=_ranked(categories, no_category),
         by_department=_ranked(by_department, untriaged),
-        by_urgency=[(urgency_label(ctx, u), urgencies[u]) for u in ("high", "medium", "low")],
+        by_urgency=[(urgency_label(ctx, u), urgencies[u]) for u in Urgency],
         top_category=_ranked(named)[0] if named else None,
         mean_triage=_mean(_since_report(rows, lambda i: i.triaged_at)),
         mean_resolve=_mean(_since_report(rows, lambda i: i.resolved_at)),
         triage_breaches=sum(1 for i in rows if sla_late(i, "triage", now)),
         plan_breaches=sum(1 for i in rows if sla_late(i, "plan", now)),
         reopens=sum(i.reopen_count for i in rows),
-        still_open=sum(1 for i in rows if i.status != "closed"),
+        still_open=sum(1 for i in rows if i.status != IssueStatus.CLOSED),
     )
 
 
@@ -116,7 +117,7 @@ async def stats(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
     start = window(ctx, args)
     rows = await issues.reported_between(
-        ctx.session, project_id=project.id or 0, since=start, until=ctx.now_utc()
+        ctx.session, project_id=id_of(project), since=start, until=ctx.now_utc()
     )
     msg = ctx.message()
     msg.header(

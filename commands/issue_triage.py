@@ -20,7 +20,8 @@ from commands.framework import Args
 from commands.issue_access import check_state, check_triage, get_issue
 from commands.issue_views import fmt_eta, fold_aliases, ref
 from storage import issues
-from storage.tables import Department, Issue, Member
+from storage.rows import id_of
+from storage.tables import Department, Issue, IssueRole, IssueStatus, Member
 
 USAGE = "issue.triage"
 
@@ -46,9 +47,9 @@ class Assignment:
 async def triage(ctx: Context, number: int, args: Args) -> None:
     issue = await get_issue(ctx, number, lock=True)
     await check_triage(ctx, issue)
-    check_state(ctx, issue, ("open", "triaged"), "triage")
+    check_state(ctx, issue, (IssueStatus.OPEN, IssueStatus.TRIAGED), "triage")
     given = await _read(ctx, issue, args)
-    first = issue.status == "open"
+    first = issue.status == IssueStatus.OPEN
     if first:
         missing = [k for k in ("primary", "owner", "eta") if getattr(given, k) is None]
         if missing:
@@ -118,18 +119,18 @@ async def _apply(ctx: Context, issue: Issue, given: Assignment, first: bool) -> 
     if given.support is not None:
         await issues.set_departments(
             ctx.session,
-            issue_id=issue.id or 0,
-            role=issues.SUPPORT,
+            issue_id=id_of(issue),
+            role=IssueRole.SUPPORT,
             department_ids=[d.id for d in given.support if d.id is not None],
         )
-    issue.status, issue.updated_at = "triaged", now
+    issue.status, issue.updated_at = IssueStatus.TRIAGED, now
     if first:
         issue.triaged_at = now
     ctx.session.add(issue)
     state = await _state(ctx, issue)
     issues.add_entry(
         ctx.session,
-        issue_id=issue.id or 0,
+        issue_id=id_of(issue),
         author_id=ctx.actor_id,
         kind="triage",
         text=json.dumps(state, ensure_ascii=False),
@@ -141,8 +142,8 @@ async def _apply(ctx: Context, issue: Issue, given: Assignment, first: bool) -> 
 
 
 async def _state(ctx: Context, issue: Issue) -> TriageState:
-    links = (await issues.departments_of(ctx.session, [issue.id or 0])).get(issue.id or 0, {})
-    support_ids = links.get(issues.SUPPORT, [])
+    links = (await issues.departments_of(ctx.session, [id_of(issue)])).get(id_of(issue), {})
+    support_ids = links.get(IssueRole.SUPPORT, [])
     departments = await common.department_map(ctx, [*support_ids, issue.primary_department_id])
     primary = departments.get(issue.primary_department_id or 0)
     return TriageState(

@@ -14,27 +14,28 @@ from commands import common
 from commands.framework import Args
 from commands.issue_access import coordinator_ids, triager_ids
 from storage import issues
-from storage.tables import Department, Issue, IssueEntry, Member
+from storage.rows import id_of
+from storage.tables import Department, Issue, IssueEntry, IssueRole, IssueStatus, Member, Urgency
 
 _URGENCY_WORDS = {
-    "high": "high",
-    "h": "high",
-    "urgent": "high",
-    "高": "high",
-    "紧急": "high",
-    "medium": "medium",
-    "med": "medium",
-    "m": "medium",
-    "normal": "medium",
-    "中": "medium",
-    "一般": "medium",
-    "low": "low",
-    "l": "low",
-    "低": "low",
+    "high": Urgency.HIGH,
+    "h": Urgency.HIGH,
+    "urgent": Urgency.HIGH,
+    "高": Urgency.HIGH,
+    "紧急": Urgency.HIGH,
+    "medium": Urgency.MEDIUM,
+    "med": Urgency.MEDIUM,
+    "m": Urgency.MEDIUM,
+    "normal": Urgency.MEDIUM,
+    "中": Urgency.MEDIUM,
+    "一般": Urgency.MEDIUM,
+    "low": Urgency.LOW,
+    "l": Urgency.LOW,
+    "低": Urgency.LOW,
 }
 # Option spellings the shared alias table does not know, folded here (glossary words).
 LOCAL_ALIASES = {"预计解决时间": "eta", "涉及部门": "depts", "优先级": "urgency"}
-_MARKS = {"high": "🔴", "medium": "🟠", "low": "⚪"}
+_MARKS: dict[str, str] = {Urgency.HIGH: "🔴", Urgency.MEDIUM: "🟠", Urgency.LOW: "⚪"}
 
 
 def fold_aliases(args: Args) -> Args:
@@ -119,13 +120,13 @@ def sla_text(ctx: Context, issue: Issue, kind: str) -> str:
         return ctx.t(
             "issue.sla_missed", due=when, late=fmt_span(ctx, ctx.now() - to_aware_utc(due))
         )
-    if issue.status in ("resolved", "closed"):
+    if issue.status in (IssueStatus.RESOLVED, IssueStatus.CLOSED):
         return "—"
     return ctx.t("issue.sla_due", due=when, left=fmt_span(ctx, to_aware_utc(due) - ctx.now()))
 
 
 def breach_marks(ctx: Context, issue: Issue) -> list[str]:
-    if issue.status == "closed":
+    if issue.status == IssueStatus.CLOSED:
         return []
     now = ctx.now()
     return [ctx.t(f"issue.breached_{k}") for k in ("triage", "plan") if sla_late(issue, k, now)]
@@ -186,8 +187,8 @@ async def show_issue(ctx: Context, issue: Issue, *, timeline: bool = True) -> Me
 
 
 async def _fields(ctx: Context, msg: MessageBuilder, issue: Issue) -> list[tuple[str, str]]:
-    links = (await issues.departments_of(ctx.session, [issue.id or 0])).get(issue.id or 0, {})
-    involved, support = links.get(issues.INVOLVED, []), links.get(issues.SUPPORT, [])
+    links = (await issues.departments_of(ctx.session, [id_of(issue)])).get(id_of(issue), {})
+    involved, support = links.get(IssueRole.INVOLVED, []), links.get(IssueRole.SUPPORT, [])
     departments = await common.department_map(
         ctx, [*involved, *support, issue.primary_department_id]
     )
@@ -228,7 +229,7 @@ def _plan_label(ctx: Context, issue: Issue) -> str:
 
 
 async def timeline_lines(ctx: Context, msg: MessageBuilder, issue: Issue) -> list[str]:
-    entries = await issues.timeline(ctx.session, issue.id or 0)
+    entries = await issues.timeline(ctx.session, id_of(issue))
     data = [_payload(e) for e in entries]
     mentioned = [e.author_id for e in entries] + [d.get("owner") for d in data]
     members = await common.member_map(ctx, mentioned)
@@ -277,13 +278,13 @@ def entry_text(
 async def next_step(ctx: Context, msg: MessageBuilder, issue: Issue) -> str | None:
     """Who acts next, as a hint under the card."""
     project = common.require_project(ctx)
-    if issue.status == "open":
+    if issue.status == IssueStatus.OPEN:
         ids = await triager_ids(ctx, project)
         key = "issue.next_triage"
-    elif issue.status == "triaged":
+    elif issue.status == IssueStatus.TRIAGED:
         ids = {issue.owner_id} if issue.owner_id else set()
         key = "issue.next_resolve" if issue.planned_at else "issue.next_plan"
-    elif issue.status == "resolved":
+    elif issue.status == IssueStatus.RESOLVED:
         ids = {issue.reporter_id} if issue.reporter_id else await coordinator_ids(ctx, project)
         key = "issue.next_verify"
     else:

@@ -23,7 +23,8 @@ from commands.issue_views import (
     urgency_label,
 )
 from storage import issues
-from storage.tables import Department, Issue
+from storage.rows import id_of
+from storage.tables import Department, Issue, IssueRole, Urgency
 
 TRIAGE_SLA = timedelta(hours=2)
 PLAN_SLA = timedelta(hours=24)
@@ -37,7 +38,7 @@ TRIAGE_OPTIONS = frozenset({"primary", "support", "owner", "eta", "预计解决�
 
 
 def plan_due(issue: Issue) -> timedelta:
-    return GREEN_CHANNEL_PLAN_SLA if issue.urgency == "high" else PLAN_SLA
+    return GREEN_CHANNEL_PLAN_SLA if issue.urgency == Urgency.HIGH else PLAN_SLA
 
 
 async def _departments(ctx: Context, args: Args) -> list[Department]:
@@ -52,7 +53,7 @@ def _new_issue(ctx: Context, args: Args) -> Issue:
         raise UsageError("error.issue_missing_title", usage="issue.report")
     now = ctx.now_utc()
     issue = Issue(
-        project_id=common.require_project(ctx).id or 0,
+        project_id=id_of(common.require_project(ctx)),
         number=0,
         title=title,
         description=args.option("desc") or None,
@@ -73,11 +74,14 @@ async def report(ctx: Context, args: Args) -> None:
     departments = await _departments(ctx, args)
     await issues.add_issue(ctx.session, issue)
     await issues.set_departments(
-        ctx.session, issue_id=issue.id or 0, role=issues.INVOLVED, department_ids=_ids(departments)
+        ctx.session,
+        issue_id=id_of(issue),
+        role=IssueRole.INVOLVED,
+        department_ids=_ids(departments),
     )
     issues.add_entry(
         ctx.session,
-        issue_id=issue.id or 0,
+        issue_id=id_of(issue),
         author_id=ctx.actor_id,
         kind="report",
         text=None,
@@ -112,7 +116,7 @@ async def _reported_reply(ctx: Context, issue: Issue, departments: list[Departme
         )
     )
     triagers = await common.member_map(ctx, await triager_ids(ctx, common.require_project(ctx)))
-    key = "issue.reported_sla_green" if issue.urgency == "high" else "issue.reported_sla"
+    key = "issue.reported_sla_green" if issue.urgency == Urgency.HIGH else "issue.reported_sla"
     msg.context(
         ctx.t(
             key,
@@ -143,7 +147,7 @@ async def edit(ctx: Context, number: int, args: Args) -> None:
     ctx.session.add(issue)
     issues.add_entry(
         ctx.session,
-        issue_id=issue.id or 0,
+        issue_id=id_of(issue),
         author_id=ctx.actor_id,
         kind="edit",
         text=json.dumps(changes, ensure_ascii=False),
@@ -174,8 +178,8 @@ async def _edit_fields(ctx: Context, issue: Issue, args: Args) -> dict[str, str]
         departments = await _departments(ctx, args)
         await issues.set_departments(
             ctx.session,
-            issue_id=issue.id or 0,
-            role=issues.INVOLVED,
+            issue_id=id_of(issue),
+            role=IssueRole.INVOLVED,
             department_ids=_ids(departments),
         )
         changes["involved"] = ", ".join(d.name for d in departments) or "—"

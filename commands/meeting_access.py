@@ -8,6 +8,7 @@ from bot.errors import Conflict, NotFound, PermissionDenied
 from bot.meeting_messages import state
 from commands import common
 from storage import meetings, rows
+from storage.rows import id_of
 from storage.tables import Meeting
 
 
@@ -17,7 +18,7 @@ async def get_meeting(ctx: Context, number: int, *, lock: bool = False) -> Meeti
     waits, and the state this command checks is the state it changes."""
     project = common.require_project(ctx)
     meeting = await meetings.meeting_by_number(
-        ctx.session, project_id=project.id or 0, number=number
+        ctx.session, project_id=id_of(project), number=number
     )
     if meeting is None:
         raise NotFound("error.unknown_meeting", ref=f"M{number}")

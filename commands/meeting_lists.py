@@ -13,14 +13,15 @@ from bot.render import MessageBuilder
 from commands import common
 from commands.framework import Args
 from storage import meetings, projects
+from storage.rows import id_of
 from storage.tables import Meeting
 
 
 async def list_meetings(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
-    now, zone = ctx.now_utc(), await project_zone(ctx.session, ctx.settings, project.id or 0)
-    coming = await meetings.upcoming(ctx.session, project_id=project.id or 0, now=now)
-    owing = await meetings.awaiting_minutes(ctx.session, project_id=project.id or 0, now=now)
+    now, zone = ctx.now_utc(), await project_zone(ctx.session, ctx.settings, id_of(project))
+    coming = await meetings.upcoming(ctx.session, project_id=id_of(project), now=now)
+    owing = await meetings.awaiting_minutes(ctx.session, project_id=id_of(project), now=now)
     msg = ctx.message()
     msg.header(ctx.t("meeting.list_header", ref=f"P{project.id}", name=project.name))
     if not coming and not owing:

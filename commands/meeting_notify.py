@@ -13,6 +13,7 @@ from bot.i18n import t
 from bot.meeting_messages import span
 from bot.meetings import MeetingView, attendees, project_zone
 from bot.render import MessageBuilder
+from storage.rows import id_of
 
 Build = Callable[[str, ZoneInfo], MessageBuilder]
 
@@ -20,7 +21,7 @@ Build = Callable[[str, ZoneInfo], MessageBuilder]
 async def broadcast(ctx: Context, view: MeetingView, build: Build) -> tuple[int, int]:
     """Post ``build(locale, zone)`` to every project group — the one spoken in as the reply —
     and DM every attendee except the actor. Returns (groups, people) reached."""
-    groups = await targets.project_groups(ctx.session, view.project.id or 0)
+    groups = await targets.project_groups(ctx.session, id_of(view.project))
     here = False
     for target, chat in groups:
         msg = build(targets.chat_locale(ctx.settings, chat), targets.chat_zone(ctx.settings, chat))
@@ -31,7 +32,7 @@ async def broadcast(ctx: Context, view: MeetingView, build: Build) -> tuple[int,
             ctx.send(target, msg)
     if not here:
         ctx.reply(
-            build(ctx.locale, await project_zone(ctx.session, ctx.settings, view.project.id or 0))
+            build(ctx.locale, await project_zone(ctx.session, ctx.settings, id_of(view.project)))
         )
     people = 0
     for member in await attendees(ctx.session, view):

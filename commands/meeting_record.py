@@ -19,8 +19,8 @@ from commands.meeting_notify import broadcast, cancel_notice
 from commands.meeting_parse import agenda_from_tokens, with_usage
 from commands.tasks import apply_fields
 from storage import meetings, tasks
-from storage.meetings import CANCELLED, DONE, SCHEDULED
-from storage.tables import AgendaItem, Decision, Meeting, Task
+from storage.rows import id_of
+from storage.tables import AgendaItem, Decision, Meeting, MeetingStatus, Task
 
 AGENDA_OPTIONS = frozenset({"material", "材料", "link", "链接"})
 ACTION_OPTIONS = frozenset({"owner", "due", "std", "dept", "phase", "title"})
@@ -30,12 +30,12 @@ SERIES_WORDS = frozenset({"series", "all", "全部", "系列", "整个系列", "
 async def _recordable(ctx: Context, number: int, *states: str) -> Meeting:
     meeting = await get_meeting(ctx, number, lock=True)
     await check_recorder(ctx, meeting)
-    check_state(ctx, meeting, states or (SCHEDULED, DONE))
+    check_state(ctx, meeting, states or (MeetingStatus.SCHEDULED, MeetingStatus.DONE))
     return meeting
 
 
 async def add_agenda(ctx: Context, number: int, args: Args) -> None:
-    meeting = await _recordable(ctx, number, SCHEDULED)
+    meeting = await _recordable(ctx, number, MeetingStatus.SCHEDULED)
     entry = agenda_from_tokens(args.positional)
     if not entry.title:
         raise UsageError(
@@ -45,7 +45,7 @@ async def add_agenda(ctx: Context, number: int, args: Args) -> None:
     item = await meetings.add_agenda_item(
         ctx.session,
         AgendaItem(
-            meeting_id=meeting.id or 0,
+            meeting_id=id_of(meeting),
             position=0,
             title=entry.title,
             minutes=entry.minutes,
@@ -88,9 +88,9 @@ async def decide(ctx: Context, number: int, args: Args) -> None:
     text = args.require_text(ctx.t("meeting.decision_word"))
     await meetings.add_decision(
         ctx.session,
-        Decision(meeting_id=meeting.id or 0, text=text, recorded_by=ctx.actor_id, at=ctx.now_utc()),
+        Decision(meeting_id=id_of(meeting), text=text, recorded_by=ctx.actor_id, at=ctx.now_utc()),
     )
-    count = len(await meetings.decisions(ctx.session, meeting.id or 0))
+    count = len(await meetings.decisions(ctx.session, id_of(meeting)))
     ctx.audit("meeting.decide", "meeting", meeting.id, number=meeting.number, text=text, n=count)
     msg = ctx.message()
     msg.section(
@@ -185,7 +185,7 @@ async def minutes(ctx: Context, number: int, args: Args) -> None:
     groups, people = await broadcast(
         ctx, view, lambda locale, zone: minutes_message(view, locale, zone, ctx.now(), again=again)
     )
-    meeting.minutes_published_at, meeting.status = now, DONE
+    meeting.minutes_published_at, meeting.status = now, MeetingStatus.DONE
     ctx.session.add(meeting)
     ctx.audit(
         "meeting.minutes",
@@ -205,11 +205,11 @@ async def minutes(ctx: Context, number: int, args: Args) -> None:
 
 
 async def cancel(ctx: Context, number: int, args: Args) -> None:
-    meeting = await _recordable(ctx, number, SCHEDULED)
+    meeting = await _recordable(ctx, number, MeetingStatus.SCHEDULED)
     words = [t.text for t in args.positional]
     series = bool(words) and words[0].lower() in SERIES_WORDS and meeting.every_weekday is not None
     reason = " ".join(words[1:] if series else words).strip() or args.option("reason") or ""
-    meeting.status = CANCELLED
+    meeting.status = MeetingStatus.CANCELLED
     ctx.session.add(meeting)
     ctx.audit(
         "meeting.cancel", "meeting", meeting.id, number=meeting.number, reason=reason, series=series
@@ -227,7 +227,7 @@ async def cancel(ctx: Context, number: int, args: Args) -> None:
 
 async def _end_series(ctx: Context, meeting: Meeting) -> None:
     for later in await meetings.later_in_series(ctx.session, meeting):
-        later.status, later.every_weekday = CANCELLED, None
+        later.status, later.every_weekday = MeetingStatus.CANCELLED, None
         ctx.session.add(later)
         ctx.audit("meeting.cancel", "meeting", later.id, number=later.number, series=True)
     meeting.every_weekday = None

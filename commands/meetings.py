@@ -24,6 +24,7 @@ from commands.meeting_parse import (
     start_time,
 )
 from storage import meetings
+from storage.rows import id_of
 from storage.tables import AgendaItem, Department, Meeting, Member
 
 # Chinese spellings the shared alias table does not know, folded onto canonical keys.
@@ -51,8 +52,8 @@ def fold_aliases(args: Args) -> Args:
 
 async def new(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
-    zone = await project_zone(ctx.session, ctx.settings, project.id or 0)
-    meeting = await _meeting(ctx, fold_aliases(args), project.id or 0, zone)
+    zone = await project_zone(ctx.session, ctx.settings, id_of(project))
+    meeting = await _meeting(ctx, fold_aliases(args), id_of(project), zone)
     members, departments = await participants(ctx, args)
     entries = agenda_entries("; ".join(t.text for t in args.options.get("agenda", [])))
     await meetings.add_meeting(ctx.session, meeting)
@@ -63,7 +64,7 @@ async def new(ctx: Context, args: Args) -> None:
         await meetings.add_agenda_item(
             ctx.session,
             AgendaItem(
-                meeting_id=meeting.id or 0,
+                meeting_id=id_of(meeting),
                 position=0,
                 title=entry.title,
                 minutes=entry.minutes,
@@ -111,10 +112,10 @@ async def _add_people(
     ctx: Context, meeting: Meeting, members: list[Member], departments: list[Department]
 ) -> None:
     for member in members:
-        await meetings.add_participant(ctx.session, meeting_id=meeting.id or 0, member_id=member.id)
+        await meetings.add_participant(ctx.session, meeting_id=id_of(meeting), member_id=member.id)
     for department in departments:
         await meetings.add_participant(
-            ctx.session, meeting_id=meeting.id or 0, department_id=department.id
+            ctx.session, meeting_id=id_of(meeting), department_id=department.id
         )
 
 

@@ -9,6 +9,7 @@ from commands import common
 from commands.framework import Args, Family, Verb
 from commands.projects import check_project_admin
 from storage import people, projects, rows
+from storage.rows import id_of
 from storage.tables import Department, Member
 
 DEPT_OPTIONS = frozenset({"leader", "tz", "region", "name"})
@@ -80,7 +81,7 @@ async def dept_list(ctx: Context, args: Args) -> None:
 
 
 async def _dept_show(ctx: Context, department: Department) -> None:
-    members = await people.department_members(ctx.session, department.id or 0)
+    members = await people.department_members(ctx.session, id_of(department))
     msg = ctx.message()
     msg.header(department.name)
     leader = (await common.member_map(ctx, [department.leader_id])).get(department.leader_id or 0)
@@ -161,7 +162,7 @@ async def _set_role(ctx: Context, target: Member, role: str, args: Args) -> None
             raise UsageError("error.contact_needs_dept", usage=args.usage, name=target.name)
         await projects.add_department(
             ctx.session,
-            project_id=project.id or 0,
+            project_id=id_of(project),
             department_id=target.department_id,
             contact_id=target.id,
         )
@@ -169,7 +170,7 @@ async def _set_role(ctx: Context, target: Member, role: str, args: Args) -> None
         if role == "pm" and project.owner_id is None:
             project.owner_id = target.id
         await projects.add_role(
-            ctx.session, project_id=project.id or 0, member_id=target.id or 0, role=role
+            ctx.session, project_id=id_of(project), member_id=id_of(target), role=role
         )
     ctx.session.add(project)
     ctx.audit("project.role", "project", project.id, member=target.name, role=role)

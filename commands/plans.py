@@ -18,6 +18,7 @@ from commands import common
 from commands.framework import Args, Family, Verb
 from commands.recurrence import parse_every
 from storage import plans, rows
+from storage.rows import id_of
 from storage.tables import PlanItem, Project
 
 LOCAL_ALIASES = {
@@ -70,8 +71,8 @@ def _recurrence(args: Args) -> tuple[int | None, time]:
 async def add(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
     await _check_keeper(ctx, project)
-    item = await _item(ctx, _fold(args), project.id or 0)
-    zone = await project_zone(ctx.session, ctx.settings, project.id or 0)
+    item = await _item(ctx, _fold(args), id_of(project))
+    zone = await project_zone(ctx.session, ctx.settings, id_of(project))
     item.next_due_at = next_due(item, zone, ctx.calendar, after=ctx.now_utc())
     await plans.add_item(ctx.session, item)
     ctx.audit(
@@ -88,7 +89,7 @@ async def add(ctx: Context, args: Args) -> None:
     msg.section(
         ctx.t(
             "plan.added",
-            n=len(await plans.plan_items(ctx.session, project.id or 0)),
+            n=len(await plans.plan_items(ctx.session, id_of(project))),
             what=item.what,
             when=schedule_text(ctx.locale, item),
             next=common.fmt_when(ctx, item.next_due_at, tz=zone),
@@ -122,8 +123,8 @@ async def _item(ctx: Context, args: Args, project_id: int) -> PlanItem:
 
 async def show(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
-    items = await plans.plan_items(ctx.session, project.id or 0)
-    zone = await project_zone(ctx.session, ctx.settings, project.id or 0)
+    items = await plans.plan_items(ctx.session, id_of(project))
+    zone = await project_zone(ctx.session, ctx.settings, id_of(project))
     owners = await common.member_map(ctx, [i.owner_id for i in items])
     msg = ctx.message()
     msg.header(ctx.t("plan.header", ref=f"P{project.id}", name=project.name))
@@ -158,7 +159,7 @@ def _next(ctx: Context, at: datetime | None, zone: ZoneInfo) -> str:
 async def remove(ctx: Context, args: Args) -> None:
     # Held: items are picked by their place in the list, which another removal shifts.
     project = await rows.lock(ctx.session, common.require_project(ctx))
-    items = await plans.plan_items(ctx.session, project.id or 0)
+    items = await plans.plan_items(ctx.session, id_of(project))
     word = (args.first_word() or "").lstrip("#")
     if not word:
         raise UsageError("error.missing_argument", usage=args.usage, what="N")

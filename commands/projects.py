@@ -9,7 +9,8 @@ from commands import charter, common
 from commands.framework import Args, Family, Verb, item_number
 from commands.parsing.dates import parse_date
 from storage import projects, rows, tasks
-from storage.tables import Phase, Project
+from storage.rows import id_of
+from storage.tables import Phase, Project, TaskStatus
 
 PROJECT_OPTIONS = frozenset(
     {
@@ -52,7 +53,7 @@ async def apply_project_fields(ctx: Context, project: Project, args: Args) -> li
         for name in names:
             department = await common.resolve_department(ctx, name, create=True, usage=args.usage)
             await projects.add_department(
-                ctx.session, project_id=project.id or 0, department_id=department.id or 0
+                ctx.session, project_id=id_of(project), department_id=id_of(department)
             )
         changed.append("depts")
     return changed
@@ -68,7 +69,7 @@ async def new(ctx: Context, args: Args) -> None:
     await ctx.session.flush()
     await apply_project_fields(ctx, project, args)
     previous = ctx.project
-    await projects.bind_chat(ctx.session, chat=ctx.chat, project_id=project.id or 0)
+    await projects.bind_chat(ctx.session, chat=ctx.chat, project_id=id_of(project))
     ctx.project = project
     ctx.audit("project.create", "project", project.id, name=name, chat=ctx.chat.external_id)
     msg = ctx.message()
@@ -95,7 +96,7 @@ async def project_card(ctx: Context, project: Project) -> MessageBuilder:
     msg = ctx.message()
     msg.header(ctx.t("project.header", ref=f"P{project.id}", name=project.name))
     people_ids = [project.owner_id, project.sponsor_id, project.coordinator_id]
-    links = await projects.project_departments(ctx.session, project.id or 0)
+    links = await projects.project_departments(ctx.session, id_of(project))
     members = await common.member_map(ctx, people_ids + [link.contact_id for link in links])
     departments = await common.department_map(ctx, [link.department_id for link in links])
 
@@ -103,8 +104,8 @@ async def project_card(ctx: Context, project: Project) -> MessageBuilder:
         member = members.get(member_id or 0)
         return msg.mention(member.id, member.name) if member else "—"
 
-    all_tasks = await tasks.project_tasks(ctx.session, project.id or 0)
-    done = sum(1 for t in all_tasks if t.status == "done")
+    all_tasks = await tasks.project_tasks(ctx.session, id_of(project))
+    done = sum(1 for t in all_tasks if t.status == TaskStatus.DONE)
     percent = round(100 * done / len(all_tasks)) if all_tasks else 0
     dept_names = []
     for link in links:
@@ -129,7 +130,7 @@ async def project_card(ctx: Context, project: Project) -> MessageBuilder:
     phase_lines = [
         f"{p.position}. {p.name}"
         + (" — " + ctx.t("project.milestone", date=str(p.milestone)) if p.milestone else "")
-        for p in await projects.phases(ctx.session, project.id or 0)
+        for p in await projects.phases(ctx.session, id_of(project))
     ]
     if phase_lines:
         msg.lines([ctx.t("project.phases_title"), *phase_lines])
@@ -173,7 +174,7 @@ async def bind(ctx: Context, args: Args) -> None:
     )
     if project is None:
         raise NotFound("error.unknown_project", ref=text)
-    await projects.bind_chat(ctx.session, chat=ctx.chat, project_id=project.id or 0)
+    await projects.bind_chat(ctx.session, chat=ctx.chat, project_id=id_of(project))
     ctx.project = project
     ctx.audit("project.bind", "project", project.id, chat=ctx.chat.external_id)
     ctx.reply(
@@ -198,11 +199,11 @@ async def phase_add(ctx: Context, args: Args) -> None:
     project = await rows.lock(ctx.session, common.require_project(ctx))
     await check_project_admin(ctx, project)
     name = args.option("name") or args.require_text(ctx.t("project.phase_word"))
-    if await projects.phase_by_name(ctx.session, project_id=project.id or 0, name=name):
+    if await projects.phase_by_name(ctx.session, project_id=id_of(project), name=name):
         raise UsageError("error.phase_exists", usage=args.usage, name=name)
     milestone = args.option("milestone")
     phase = Phase(
-        project_id=project.id or 0,
+        project_id=id_of(project),
         position=0,
         name=name,
         milestone=parse_date(milestone, today=ctx.today(), calendar=ctx.calendar)
@@ -227,12 +228,12 @@ async def phase_edit(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
     await check_project_admin(ctx, project)
     name = args.require_text(ctx.t("project.phase_word"))
-    phase = await projects.phase_by_name(ctx.session, project_id=project.id or 0, name=name)
+    phase = await projects.phase_by_name(ctx.session, project_id=id_of(project), name=name)
     if phase is None:
         raise NotFound(
             "error.unknown_phase",
             name=name,
-            known=", ".join(p.name for p in await projects.phases(ctx.session, project.id or 0))
+            known=", ".join(p.name for p in await projects.phases(ctx.session, id_of(project)))
             or "—",
         )
     if (milestone := args.option("milestone")) is not None:
@@ -252,7 +253,7 @@ async def phase_edit(ctx: Context, args: Args) -> None:
 
 async def phase_list(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
-    rows = await projects.phases(ctx.session, project.id or 0)
+    rows = await projects.phases(ctx.session, id_of(project))
     lines = [
         f"{p.position}. {p.name}"
         + (" — " + ctx.t("project.milestone", date=str(p.milestone)) if p.milestone else "")

@@ -9,6 +9,7 @@ from commands.framework import Args
 from commands.task_access import check_change, get_task
 from commands.task_views import raci_summary
 from storage import tasks
+from storage.rows import id_of
 from storage.tables import RaciEntry
 
 ROLES = ("r", "a", "c", "i")
@@ -34,8 +35,8 @@ async def set_raci(ctx: Context, number: int, args: Args) -> None:
     entries = []
     for role, values in assignments.items():
         for value in values:
-            entries.append(await _entry(ctx, task.id or 0, role.upper(), value))
-    await tasks.replace_raci(ctx.session, task_id=task.id or 0, entries=entries)
+            entries.append(await _entry(ctx, id_of(task), role.upper(), value))
+    await tasks.replace_raci(ctx.session, task_id=id_of(task), entries=entries)
     summary = await raci_summary(ctx, ctx.message(), task)
     tasks.record_change(
         ctx.session,

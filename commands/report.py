@@ -14,6 +14,7 @@ from commands import common
 from commands.framework import Args, Family, Verb
 from commands.task_views import status_label
 from storage import projects, report, tasks
+from storage.rows import id_of
 from storage.tables import Project, Task
 
 
@@ -36,10 +37,10 @@ def _tally_line(ctx: Context, name: str, tally: Tally) -> str:
 
 
 async def _figures(ctx: Context, project: Project) -> tuple[Figures, list[Task]]:
-    rows = list(await tasks.project_tasks(ctx.session, project.id or 0))
-    phases = await projects.phases(ctx.session, project.id or 0)
+    rows = list(await tasks.project_tasks(ctx.session, id_of(project)))
+    phases = await projects.phases(ctx.session, id_of(project))
     departments = await common.department_map(ctx, [t.department_id for t in rows])
-    issues = await report.project_issues(ctx.session, project.id or 0)
+    issues = await report.project_issues(ctx.session, id_of(project))
     names = {i: d.name for i, d in departments.items()}
     return compute(rows, phases, names, issues, ctx.now(), ctx.t("report.none")), rows
 

@@ -13,28 +13,28 @@ from bot.errors import UsageError
 from commands import common
 from commands.framework import Args
 from storage import people
-from storage.tables import Department, Member, ResourceRequest
+from storage.tables import Department, Member, RequestKind, ResourceRequest
 
 KIND_WORDS = {
-    "people": "people",
-    "person": "people",
-    "staff": "people",
-    "人力": "people",
-    "人员": "people",
-    "material": "material",
-    "materials": "material",
-    "item": "material",
-    "物料": "material",
-    "物资": "material",
-    "budget": "budget",
-    "money": "budget",
-    "预算": "budget",
-    "经费": "budget",
+    "people": RequestKind.PEOPLE,
+    "person": RequestKind.PEOPLE,
+    "staff": RequestKind.PEOPLE,
+    "人力": RequestKind.PEOPLE,
+    "人员": RequestKind.PEOPLE,
+    "material": RequestKind.MATERIAL,
+    "materials": RequestKind.MATERIAL,
+    "item": RequestKind.MATERIAL,
+    "物料": RequestKind.MATERIAL,
+    "物资": RequestKind.MATERIAL,
+    "budget": RequestKind.BUDGET,
+    "money": RequestKind.BUDGET,
+    "预算": RequestKind.BUDGET,
+    "经费": RequestKind.BUDGET,
 }
 # Where a kind of resource lives when the requester does not say (``dept:``).
-DEFAULT_OWNERS = {
-    "budget": ("财务部", "Finance"),
-    "material": ("行政部", "Administration", "Admin"),
+DEFAULT_OWNERS: dict[str, tuple[str, ...]] = {
+    RequestKind.BUDGET: ("财务部", "Finance"),
+    RequestKind.MATERIAL: ("行政部", "Administration", "Admin"),
 }
 CURRENCY_WORDS = {"元": "CNY", "人民币": "CNY", "rmb": "CNY", "¥": "CNY", "￥": "CNY"}
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -91,7 +91,7 @@ async def owning_department(
     Administration (material) when such a department exists."""
     if name:
         return await common.resolve_department(ctx, name, usage="request.new")
-    if kind == "people" and person is not None and person.department_id is not None:
+    if kind == RequestKind.PEOPLE and person is not None and person.department_id is not None:
         department = await ctx.session.get(Department, person.department_id)
         if department is not None:
             return department

@@ -19,7 +19,15 @@ from commands.request_subject import REQUEST, advance, notify_progress, set_stat
 from storage import approvals as steps_store
 from storage import requests as store
 from storage import rows
-from storage.tables import ApprovalStep, Department, Member, ResourceRequest
+from storage.rows import id_of
+from storage.tables import (
+    ApprovalStatus,
+    ApprovalStep,
+    Department,
+    Member,
+    RequestStatus,
+    ResourceRequest,
+)
 
 
 async def get_request(ctx: Context, number: int, *, lock: bool = False) -> ResourceRequest:
@@ -27,7 +35,7 @@ async def get_request(ctx: Context, number: int, *, lock: bool = False) -> Resou
     it until commit, so a change made at the same moment on another replica goes first or
     waits, and the state this command checks is the state it changes."""
     project = common.require_project(ctx)
-    request = await store.request_by_number(ctx.session, project_id=project.id or 0, number=number)
+    request = await store.request_by_number(ctx.session, project_id=id_of(project), number=number)
     if request is None:
         raise NotFound("error.request_unknown", ref=f"R{number}")
     return await rows.lock(ctx.session, request) if lock else request
@@ -35,13 +43,13 @@ async def get_request(ctx: Context, number: int, *, lock: bool = False) -> Resou
 
 async def steps(ctx: Context, request: ResourceRequest) -> list[ApprovalStep]:
     found = await steps_store.steps_of(
-        ctx.session, subject_type="request", subject_id=request.id or 0
+        ctx.session, subject_type="request", subject_id=id_of(request)
     )
     return list(found)
 
 
 async def current_step(ctx: Context, request: ResourceRequest) -> ApprovalStep:
-    pending = [s for s in await steps(ctx, request) if s.status == "pending"]
+    pending = [s for s in await steps(ctx, request) if s.status == ApprovalStatus.PENDING]
     if not pending:
         raise Conflict(
             "error.request_no_pending",
@@ -114,7 +122,9 @@ def check_requester(ctx: Context, request: ResourceRequest, requester: Member | 
         )
 
 
-async def _as_requester(ctx: Context, number: int, *allowed: str, action: str) -> ResourceRequest:
+async def _as_requester(
+    ctx: Context, number: int, *allowed: RequestStatus, action: str
+) -> ResourceRequest:
     request = await get_request(ctx, number, lock=True)
     check_requester(ctx, request, await ctx.session.get(Member, request.requester_id))
     if request.status not in allowed:
@@ -124,16 +134,16 @@ async def _as_requester(ctx: Context, number: int, *allowed: str, action: str) -
 
 async def accept(ctx: Context, number: int, args: Args) -> None:
     """The requester takes the suggested change: the request is updated, the chain goes on."""
-    request = await _as_requester(ctx, number, "suggested", action="accept")
-    step = next(s for s in await steps(ctx, request) if s.status == "suggested")
+    request = await _as_requester(ctx, number, RequestStatus.SUGGESTED, action="accept")
+    step = next(s for s in await steps(ctx, request) if s.status == ApprovalStatus.SUGGESTED)
     proposal = json.loads(step.proposal) if step.proposal else {}
     proposal.update(proposal_from(ctx, args))
     changes = apply_changes(request, proposal, usage="request.accept")
-    step.status = "adjusted"
+    step.status = ApprovalStatus.ADJUSTED
     ctx.session.add(step)
     ctx.audit("approval.adjusted", "approval_step", step.id, position=step.position)
     await refresh_card(ctx, REQUEST, step)
-    set_status(ctx, request, "pending", changes=changes, suggestion=step.suggestion)
+    set_status(ctx, request, RequestStatus.PENDING, changes=changes, suggestion=step.suggestion)
     project = await approvals.step_project(ctx, step)
     await approval_chain.add_threshold_step(ctx, request, project)
     following = await advance(ctx, request, project)
@@ -149,14 +159,19 @@ async def accept(ctx: Context, number: int, args: Args) -> None:
 
 async def withdraw(ctx: Context, number: int, args: Args) -> None:
     request = await _as_requester(
-        ctx, number, "pending", "suggested", "approved", action="withdraw"
+        ctx,
+        number,
+        RequestStatus.PENDING,
+        RequestStatus.SUGGESTED,
+        RequestStatus.APPROVED,
+        action="withdraw",
     )
-    await approvals.cancel_live(ctx, REQUEST, await steps(ctx, request), "withdrawn")
-    set_status(ctx, request, "withdrawn")
+    await approvals.cancel_live(ctx, REQUEST, await steps(ctx, request), RequestStatus.WITHDRAWN)
+    set_status(ctx, request, RequestStatus.WITHDRAWN)
     await escalation.resolve_subject(
         ctx.session,
         subject_type="request",
-        subject_id=request.id or 0,
+        subject_id=id_of(request),
         now=ctx.now_utc(),
         by=ctx.actor_id,
     )
@@ -164,9 +179,9 @@ async def withdraw(ctx: Context, number: int, args: Args) -> None:
 
 
 async def received(ctx: Context, number: int, args: Args) -> None:
-    request = await _as_requester(ctx, number, "approved", action="receive")
+    request = await _as_requester(ctx, number, RequestStatus.APPROVED, action="receive")
     request.received_at = ctx.now_utc()
-    set_status(ctx, request, "received")
+    set_status(ctx, request, RequestStatus.RECEIVED)
     ctx.reply(
         ctx.message().section(ctx.t("request.reply.received", ref=f"R{number}", kind=request.kind))
     )
@@ -174,12 +189,12 @@ async def received(ctx: Context, number: int, args: Args) -> None:
 
 async def give_back(ctx: Context, number: int, args: Args) -> None:
     """Return the resource, or hand in write-off evidence (budget); the owner confirms."""
-    request = await _as_requester(ctx, number, "received", action="return")
+    request = await _as_requester(ctx, number, RequestStatus.RECEIVED, action="return")
     evidence = args.text()
     if not evidence:
         raise UsageError("error.request_evidence", usage="request.return", ref=f"R{number}")
     request.return_evidence, request.returned_at = evidence, ctx.now_utc()
-    set_status(ctx, request, "returned", evidence=evidence)
+    set_status(ctx, request, RequestStatus.RETURNED, evidence=evidence)
     ctx.reply(ctx.message().section(ctx.t("request.reply.returned", ref=f"R{number}")))
 
     def render(t: Translator, msg: MessageBuilder) -> str:
@@ -209,13 +224,13 @@ async def confirm(ctx: Context, number: int, args: Args) -> None:
             dept=department.name if department else "—",
             who=", ".join(names) or "—",
         )
-    if request.status != "returned":
+    if request.status != RequestStatus.RETURNED:
         raise _status_conflict(ctx, request, "confirm")
-    set_status(ctx, request, "closed")
+    set_status(ctx, request, RequestStatus.CLOSED)
     await escalation.resolve_subject(
         ctx.session,
         subject_type="request",
-        subject_id=request.id or 0,
+        subject_id=id_of(request),
         now=ctx.now_utc(),
         by=ctx.actor_id,
     )

@@ -15,7 +15,16 @@ from commands.approval_cards import CardBody, CardView
 from storage import approvals as steps_store
 from storage import projects
 from storage import requests as store
-from storage.tables import ApprovalStep, Department, Member, Project, ResourceRequest
+from storage.rows import id_of
+from storage.tables import (
+    ApprovalStatus,
+    ApprovalStep,
+    Department,
+    Member,
+    Project,
+    RequestStatus,
+    ResourceRequest,
+)
 
 
 def window_text(view: CardView, request: ResourceRequest) -> str:
@@ -93,7 +102,7 @@ class RequestSubject:
         who = msg.mention(requester.id, requester.name) if requester else "—"
         kind = view.t(f"request.kind.{request.kind}")
         steps = await steps_store.steps_of(
-            ctx.session, subject_type="request", subject_id=request.id or 0
+            ctx.session, subject_type="request", subject_id=id_of(request)
         )
         place = await step_place(ctx, step, view)
         return CardBody(
@@ -129,13 +138,13 @@ class RequestSubject:
         await escalation.resolve_subject(
             ctx.session,
             subject_type="request",
-            subject_id=request.id or 0,
+            subject_id=id_of(request),
             now=ctx.now_utc(),
             by=ctx.actor_id,
         )
-        if step.status == "approved":
+        if step.status == ApprovalStatus.APPROVED:
             await _approved(ctx, request, step, project)
-        elif step.status == "rejected":
+        elif step.status == ApprovalStatus.REJECTED:
             await _rejected(ctx, request, step)
         else:
             await _suggested(ctx, request, step)
@@ -157,9 +166,11 @@ async def step_place(ctx: Context, step: ApprovalStep, view: CardView) -> str:
     return department.name if department else view.t(f"approval.rule.{step.rule}")
 
 
-def set_status(ctx: Context, request: ResourceRequest, status: str, **detail: object) -> None:
+def set_status(
+    ctx: Context, request: ResourceRequest, status: RequestStatus, **detail: object
+) -> None:
     old, request.status, request.updated_at = request.status, status, ctx.now_utc()
-    if status in ("rejected", "withdrawn", "closed"):
+    if status in (RequestStatus.REJECTED, RequestStatus.WITHDRAWN, RequestStatus.CLOSED):
         request.closed_at = ctx.now_utc()
     ctx.session.add(request)
     ctx.audit(
@@ -170,26 +181,30 @@ def set_status(ctx: Context, request: ResourceRequest, status: str, **detail: ob
 async def advance(ctx: Context, request: ResourceRequest, project: Project) -> ApprovalStep | None:
     """Open the next step (approving repeats automatically); None when the chain is done."""
     steps = await steps_store.steps_of(
-        ctx.session, subject_type="request", subject_id=request.id or 0
+        ctx.session, subject_type="request", subject_id=id_of(request)
     )
     previous: ApprovalStep | None = None
     for step in steps:
         if step.status in steps_store.PASSED:
             previous = step
             continue
-        if step.status != "waiting":
+        if step.status != ApprovalStatus.WAITING:
             return step
         if not approval_chain.is_automatic(request, step, previous):
             await approvals.open_step(ctx, REQUEST, step, project)
             return step
         _auto_approve(ctx, step)
         previous = step
-    set_status(ctx, request, "approved")
+    set_status(ctx, request, RequestStatus.APPROVED)
     return None
 
 
 def _auto_approve(ctx: Context, step: ApprovalStep) -> None:
-    step.status, step.decided_by, step.decided_at = "auto", step.approver_id, ctx.now_utc()
+    step.status, step.decided_by, step.decided_at = (
+        ApprovalStatus.AUTO,
+        step.approver_id,
+        ctx.now_utc(),
+    )
     ctx.session.add(step)
     ctx.audit("approval.auto", "approval_step", step.id, position=step.position)
 
@@ -231,13 +246,13 @@ async def notify_progress(
 
 async def _steps(ctx: Context, request: ResourceRequest) -> Sequence[ApprovalStep]:
     return await steps_store.steps_of(
-        ctx.session, subject_type="request", subject_id=request.id or 0
+        ctx.session, subject_type="request", subject_id=id_of(request)
     )
 
 
 async def _rejected(ctx: Context, request: ResourceRequest, step: ApprovalStep) -> None:
-    await approvals.cancel_live(ctx, REQUEST, await _steps(ctx, request), "rejected")
-    set_status(ctx, request, "rejected", reason=step.reason)
+    await approvals.cancel_live(ctx, REQUEST, await _steps(ctx, request), RequestStatus.REJECTED)
+    set_status(ctx, request, RequestStatus.REJECTED, reason=step.reason)
 
     def render(t: Translator, msg: MessageBuilder) -> str:
         return t(
@@ -253,7 +268,9 @@ async def _rejected(ctx: Context, request: ResourceRequest, step: ApprovalStep) 
 
 async def _suggested(ctx: Context, request: ResourceRequest, step: ApprovalStep) -> None:
     request.suggestion = step.suggestion
-    set_status(ctx, request, "suggested", suggestion=step.suggestion, proposal=step.proposal)
+    set_status(
+        ctx, request, RequestStatus.SUGGESTED, suggestion=step.suggestion, proposal=step.proposal
+    )
 
     def render(t: Translator, msg: MessageBuilder) -> str:
         return t(

@@ -21,7 +21,8 @@ from commands.request_subject import (
 )
 from storage import approvals as steps_store
 from storage import requests as store
-from storage.tables import ApprovalStep, Member, ResourceRequest
+from storage.rows import id_of
+from storage.tables import ApprovalStatus, ApprovalStep, Member, RequestStatus, ResourceRequest
 
 VERB_WORDS = ("new", "list", "people", "material", "budget")
 LIST_FILTERS = {
@@ -100,7 +101,7 @@ async def history(
     ctx: Context, request: ResourceRequest, chain: Sequence[ApprovalStep]
 ) -> list[str]:
     rows = await store.timeline(
-        ctx.session, request_id=request.id or 0, step_ids=[s.id for s in chain if s.id]
+        ctx.session, request_id=id_of(request), step_ids=[s.id for s in chain if s.id]
     )
     actors = await common.member_map(ctx, [r.actor_id for r in rows])
     positions = {s.id: s.position for s in chain}
@@ -138,7 +139,7 @@ async def list_requests(ctx: Context, args: Args) -> None:
     which = LIST_FILTERS.get(word)
     if which is None:
         raise UsageError("error.request_bad_filter", usage="request.list", value=word)
-    rows = await _listed(ctx, project.id or 0, which)
+    rows = await _listed(ctx, id_of(project), which)
     msg = ctx.message()
     if not rows:
         msg.section(ctx.t(f"request.list.empty_{which}"))
@@ -181,8 +182,8 @@ async def request_line(ctx: Context, msg: MessageBuilder, request: ResourceReque
 
 async def state_text(ctx: Context, msg: MessageBuilder, request: ResourceRequest) -> str:
     chain = await steps(ctx, request)
-    pending = next((s for s in chain if s.status == "pending"), None)
-    if request.status != "pending" or pending is None:
+    pending = next((s for s in chain if s.status == ApprovalStatus.PENDING), None)
+    if request.status != RequestStatus.PENDING or pending is None:
         return ctx.t(f"request.status.{request.status}")
     approver = await ctx.session.get(Member, pending.approver_id or 0)
     return ctx.t(

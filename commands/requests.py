@@ -21,7 +21,8 @@ from commands.parsing.tokens import Token
 from commands.request_subject import REQUEST, advance
 from storage import approvals as steps_store
 from storage import requests as store
-from storage.tables import Member, ResourceRequest
+from storage.rows import id_of
+from storage.tables import Member, RequestKind, ResourceRequest
 
 NEW_OPTIONS = frozenset(
     {"amount", "currency", "from", "to", "purpose", "return", "dept", "qty", "kind"}
@@ -41,7 +42,7 @@ async def new(ctx: Context, args: Args, kind: str | None = None) -> None:
             raise UsageError("error.request_kind", usage="request.new", value=word)
         if not args.option("kind"):
             tokens = tokens[1:]
-    request = await _build(ctx, args, kind, tokens, project.id or 0)
+    request = await _build(ctx, args, kind, tokens, id_of(project))
     await store.add_request(ctx.session, request)
     await steps_store.add_steps(ctx.session, await build_chain(ctx, request, project))
     ctx.audit(
@@ -70,7 +71,7 @@ async def _build(
         raise UsageError("error.request_missing_what", usage=usage)
     start, end = request_fields.window(ctx, args, usage)
     amount_text = args.option("amount")
-    if kind == "budget" and not amount_text:
+    if kind == RequestKind.BUDGET and not amount_text:
         option = ctx.t("request.option.amount")
         raise UsageError("error.request_missing_option", usage=usage, option=option)
     amount = request_fields.parse_amount(amount_text, usage=usage) if amount_text else None
@@ -137,12 +138,22 @@ def family() -> Family:
             ),
             Verb(
                 ("people", "person", "人力", "人员"),
-                _new_kind("people"),
+                _new_kind(RequestKind.PEOPLE),
                 "request.new",
                 NEW_OPTIONS,
             ),
-            Verb(("material", "物料", "物资"), _new_kind("material"), "request.new", NEW_OPTIONS),
-            Verb(("budget", "预算", "经费"), _new_kind("budget"), "request.new", NEW_OPTIONS),
+            Verb(
+                ("material", "物料", "物资"),
+                _new_kind(RequestKind.MATERIAL),
+                "request.new",
+                NEW_OPTIONS,
+            ),
+            Verb(
+                ("budget", "预算", "经费"),
+                _new_kind(RequestKind.BUDGET),
+                "request.new",
+                NEW_OPTIONS,
+            ),
             Verb(("list", "列表"), request_views.list_requests, "request.list"),
         ),
         item_default=ItemVerb(("show",), request_views.show, "request.show"),

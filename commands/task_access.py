@@ -6,6 +6,7 @@ from bot.context import Context
 from bot.errors import NotFound, PermissionDenied
 from commands import common
 from storage import projects, rows, tasks
+from storage.rows import id_of
 from storage.tables import Department, Project, Task
 
 
@@ -14,7 +15,7 @@ async def get_task(ctx: Context, number: int, *, lock: bool = False) -> Task:
     it until commit, so a change made at the same moment on another replica goes first or
     waits, and the state this command checks is the state it changes."""
     project = common.require_project(ctx)
-    task = await tasks.task_by_number(ctx.session, project_id=project.id or 0, number=number)
+    task = await tasks.task_by_number(ctx.session, project_id=id_of(project), number=number)
     if task is None:
         raise NotFound("error.unknown_task", ref=f"T{number}")
     return await rows.lock(ctx.session, task) if lock else task
@@ -34,7 +35,7 @@ async def may_change(
         department = await ctx.session.get(Department, dept_id)
         if department and department.leader_id:
             allowed.add(department.leader_id)
-        for link in await projects.project_departments(ctx.session, project.id or 0):
+        for link in await projects.project_departments(ctx.session, id_of(project)):
             if link.department_id == dept_id and link.contact_id:
                 allowed.add(link.contact_id)
     if not pm_set and not allowed:

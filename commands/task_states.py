@@ -4,16 +4,19 @@ any open state and back to the state it came from; ``reopen`` takes a done task 
 from __future__ import annotations
 
 from bot.errors import Conflict
+from storage.tables import TaskStatus
 
-STATUSES = ("todo", "in_progress", "in_review", "blocked", "done")
-OPEN = ("todo", "in_progress", "in_review")
+OPEN = (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.IN_REVIEW)
 
 # event → {from state: to state}
 TRANSITIONS: dict[str, dict[str, str]] = {
-    "start": {"todo": "in_progress", "in_review": "in_progress"},
-    "review": {"in_progress": "in_review"},
-    "done": {"in_progress": "done", "in_review": "done"},
-    "reopen": {"done": "in_progress"},
+    "start": {
+        TaskStatus.TODO: TaskStatus.IN_PROGRESS,
+        TaskStatus.IN_REVIEW: TaskStatus.IN_PROGRESS,
+    },
+    "review": {TaskStatus.IN_PROGRESS: TaskStatus.IN_REVIEW},
+    "done": {TaskStatus.IN_PROGRESS: TaskStatus.DONE, TaskStatus.IN_REVIEW: TaskStatus.DONE},
+    "reopen": {TaskStatus.DONE: TaskStatus.IN_PROGRESS},
 }
 
 
@@ -24,11 +27,13 @@ def next_status(current: str, event: str, *, before_block: str | None = None) ->
             raise Conflict(
                 "error.task_transition", event=event, status=current, allowed=",".join(OPEN)
             )
-        return "blocked"
+        return TaskStatus.BLOCKED
     if event == "unblock":
-        if current != "blocked":
-            raise Conflict("error.task_transition", event=event, status=current, allowed="blocked")
-        return before_block or "todo"
+        if current != TaskStatus.BLOCKED:
+            raise Conflict(
+                "error.task_transition", event=event, status=current, allowed=TaskStatus.BLOCKED
+            )
+        return before_block or TaskStatus.TODO
     table = TRANSITIONS[event]
     if current not in table:
         raise Conflict(

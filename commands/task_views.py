@@ -8,7 +8,8 @@ from bot.i18n import t
 from bot.render import MessageBuilder
 from commands import common
 from storage import people, tasks
-from storage.tables import Department, Member, Phase, Task, TaskEvent
+from storage.rows import id_of
+from storage.tables import Department, Member, Phase, Task, TaskEvent, TaskStatus
 
 
 def status_label(ctx: Context, status: str) -> str:
@@ -17,7 +18,9 @@ def status_label(ctx: Context, status: str) -> str:
 
 def is_overdue(ctx: Context, task: Task) -> bool:
     return (
-        task.status != "done" and task.due_at is not None and to_aware_utc(task.due_at) < ctx.now()
+        task.status != TaskStatus.DONE
+        and task.due_at is not None
+        and to_aware_utc(task.due_at) < ctx.now()
     )
 
 
@@ -37,12 +40,12 @@ def task_line(
         parts.append(departments[task.department_id or 0].name)
     if task.due_at is not None:
         due = ctx.t("task.due_short", due=common.fmt_when(ctx, task.due_at, task.due_has_time))
-        late = common.overdue_days(ctx, task.due_at) if task.status != "done" else 0
+        late = common.overdue_days(ctx, task.due_at) if task.status != TaskStatus.DONE else 0
         parts.append(due + (" " + ctx.t("task.overdue_by", days=late) if late else ""))
     if with_status:
         parts.append(status_label(ctx, task.status))
     line = f"T{task.number} {task.title} — " + " · ".join(parts)
-    if task.status == "blocked" and task.blocked_reason:
+    if task.status == TaskStatus.BLOCKED and task.blocked_reason:
         line += " · " + ctx.t("task.blocked_because", reason=task.blocked_reason)
     return line
 
@@ -72,7 +75,7 @@ async def show_task(ctx: Context, task: Task, *, history: bool = True) -> Messag
     fields.append((ctx.t("field.due"), due))
     if task.standard:
         fields.append((ctx.t("field.standard"), task.standard))
-    deps = await tasks.dependencies(ctx.session, task.id or 0)
+    deps = await tasks.dependencies(ctx.session, id_of(task))
     if deps:
         fields.append(
             (
@@ -80,7 +83,7 @@ async def show_task(ctx: Context, task: Task, *, history: bool = True) -> Messag
                 ", ".join(f"T{d.number} ({status_label(ctx, d.status)})" for d in deps),
             )
         )
-    if task.status == "blocked":
+    if task.status == TaskStatus.BLOCKED:
         fields.append((ctx.t("field.blocked_reason"), task.blocked_reason or "—"))
     if task.deliverable:
         fields.append((ctx.t("field.deliverable"), task.deliverable))
@@ -94,7 +97,7 @@ async def show_task(ctx: Context, task: Task, *, history: bool = True) -> Messag
 
 
 async def raci_summary(ctx: Context, msg: MessageBuilder, task: Task) -> str:
-    entries = await tasks.raci(ctx.session, task.id or 0)
+    entries = await tasks.raci(ctx.session, id_of(task))
     members = await common.member_map(ctx, [e.member_id for e in entries])
     departments = await common.department_map(ctx, [e.department_id for e in entries])
     groups: dict[str, list[str]] = {}
@@ -117,7 +120,7 @@ def describe_change(ctx: Context, event: TaskEvent) -> str:
 
 
 async def history_lines(ctx: Context, msg: MessageBuilder, task: Task) -> list[str]:
-    events = await tasks.history(ctx.session, task.id or 0)
+    events = await tasks.history(ctx.session, id_of(task))
     actors = await common.member_map(ctx, [e.actor_id for e in events])
     lines = [ctx.t("task.history_title")]
     for event in events[-15:]:
@@ -133,7 +136,7 @@ async def history_lines(ctx: Context, msg: MessageBuilder, task: Task) -> list[s
 async def informed_members(ctx: Context, task: Task) -> list[Member]:
     """The task's I-list as people: persons directly, departments through their leader."""
     ids: set[int] = set()
-    for entry in await tasks.raci(ctx.session, task.id or 0):
+    for entry in await tasks.raci(ctx.session, id_of(task)):
         if entry.role != "I":
             continue
         if entry.member_id:

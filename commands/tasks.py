@@ -15,7 +15,8 @@ from commands.task_access import check_change, get_task
 from commands.task_states import OPEN, next_status
 from commands.task_views import notify_informed, show_task, status_label
 from storage import projects, rows, tasks
-from storage.tables import Project, Task
+from storage.rows import id_of
+from storage.tables import Project, Task, TaskStatus
 
 ADD_OPTIONS = frozenset({"phase", "owner", "dept", "due", "std", "after", "title"})
 EDIT_OPTIONS = frozenset({"title", "phase", "owner", "dept", "due", "std"})
@@ -29,10 +30,10 @@ async def apply_fields(
     changes: list[tuple[str, str | None, str | None]] = []
     if (phase_name := args.option("phase")) is not None:
         phase = await projects.phase_by_name(
-            ctx.session, project_id=project.id or 0, name=phase_name
+            ctx.session, project_id=id_of(project), name=phase_name
         )
         if phase is None:
-            known = [p.name for p in await projects.phases(ctx.session, project.id or 0)]
+            known = [p.name for p in await projects.phases(ctx.session, id_of(project))]
             raise UsageError(
                 "error.unknown_phase",
                 usage=args.usage,
@@ -69,7 +70,7 @@ async def add(ctx: Context, args: Args) -> None:
     title = args.option("title") or args.require_text(ctx.t("task.title_word"))
     now = ctx.now_utc()
     task = Task(
-        project_id=project.id or 0,
+        project_id=id_of(project),
         number=0,
         title=title,
         created_by=ctx.actor_id,
@@ -117,9 +118,9 @@ async def _depend(ctx: Context, task: Task, ref: str, usage: str | None) -> Task
     # ``after``s at once cannot both pass it.
     await rows.lock_id(ctx.session, Project, task.project_id)
     graph = await tasks.dependency_ids(ctx.session, task.project_id)
-    if _reaches(graph, other.id or 0, task.id or 0):
+    if _reaches(graph, id_of(other), id_of(task)):
         raise Conflict("error.dependency_cycle", ref=f"T{task.number}", other=f"T{number}")
-    await tasks.add_dependency(ctx.session, task_id=task.id or 0, depends_on_id=other.id or 0)
+    await tasks.add_dependency(ctx.session, task_id=id_of(task), depends_on_id=id_of(other))
     return other
 
 
@@ -302,13 +303,15 @@ async def _apply_move(
         if reason:
             task.deliverable = reason
         await ladder.resolve_subject(
-            ctx.session, subject_type="task", subject_id=task.id or 0, now=now, by=ctx.actor_id
+            ctx.session, subject_type="task", subject_id=id_of(task), now=now, by=ctx.actor_id
         )
     elif event == "reopen":
         task.done_at = None
     if event == "start":
         waiting = [
-            d for d in await tasks.dependencies(ctx.session, task.id or 0) if d.status != "done"
+            d
+            for d in await tasks.dependencies(ctx.session, id_of(task))
+            if d.status != TaskStatus.DONE
         ]
         if waiting:
             warning = ctx.t("task.waiting_on", refs=", ".join(f"T{d.number}" for d in waiting))

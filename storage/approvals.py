@@ -10,12 +10,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.rows import lock
-from storage.tables import ApprovalStep, Member, Project, ResourceRequest
+from storage.tables import ApprovalStatus, ApprovalStep, Member, Project, ResourceRequest
 
 # A step that still needs a person: open for a decision, or waiting for the requester's answer.
-LIVE = ("waiting", "pending", "suggested")
+LIVE = (ApprovalStatus.WAITING, ApprovalStatus.PENDING, ApprovalStatus.SUGGESTED)
 # Outcomes that let the chain go on.
-PASSED = ("approved", "auto", "adjusted")
+PASSED = (ApprovalStatus.APPROVED, ApprovalStatus.AUTO, ApprovalStatus.ADJUSTED)
 # The row each kind of chain belongs to: deciding a step locks it first.
 SUBJECT_TABLES: dict[str, type[ResourceRequest] | type[Project]] = {
     "request": ResourceRequest,
@@ -78,7 +78,7 @@ async def pending_for(session: AsyncSession, *, member_id: int) -> Sequence[Appr
     """Pending steps ``member_id`` may decide: as the approver or as the approver's delegate."""
     delegators = select(Member.id).where(Member.delegate_id == member_id)
     query = select(ApprovalStep).where(
-        ApprovalStep.status == "pending",
+        ApprovalStep.status == ApprovalStatus.PENDING,
         (col(ApprovalStep.approver_id) == member_id)
         | col(ApprovalStep.approver_id).in_(delegators),
     )
@@ -89,7 +89,7 @@ async def pending_for(session: AsyncSession, *, member_id: int) -> Sequence[Appr
 async def overdue_steps(session: AsyncSession, *, now: datetime) -> Sequence[ApprovalStep]:
     """Pending steps past their deadline (the partial index keeps this scan small)."""
     query = select(ApprovalStep).where(
-        ApprovalStep.status == "pending", col(ApprovalStep.due_at) <= now
+        ApprovalStep.status == ApprovalStatus.PENDING, col(ApprovalStep.due_at) <= now
     )
     return (await session.exec(query.order_by(col(ApprovalStep.due_at)))).all()
 

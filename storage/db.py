@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -39,7 +40,45 @@ SQLITE_BUSY_SECONDS = 5.0
 # (a kill -9 fault test saw 2-6 of 200 slash commands told "can't reach the database").
 # One process per SQLite file is enforced (``single_process``), so its transactions queue
 # in the process instead: first come, first served.
-_sqlite_turns: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
+# Storing an inbound event is urgent: a platform waits for its acknowledgement (Slack gives up
+# after 3 s), so it goes before every ordinary transaction that is waiting.
+
+
+class Turns:
+    """One transaction at a time, first come first served, urgent ones first."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._ordinary: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, *, urgent: bool = False) -> None:
+        if not self._busy and not self._urgent and not self._ordinary:
+            self._busy = True
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._ordinary
+        queue.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()  # handed over just as the wait was cancelled: pass it on
+            elif turn in queue:
+                queue.remove(turn)
+            raise
+
+    def release(self) -> None:
+        for queue in (self._urgent, self._ordinary):
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)
+                    return
+        self._busy = False
+
+
+_sqlite_turns: weakref.WeakKeyDictionary[AsyncEngine, Turns] = weakref.WeakKeyDictionary()
 
 
 def normalize_url(url: str) -> str:
@@ -85,7 +124,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        _sqlite_turns[engine] = asyncio.Lock()
+        _sqlite_turns[engine] = Turns()
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     # An unreachable server must not hang a worker for asyncpg's default minute (intake has
@@ -94,6 +133,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     connect_args.setdefault("timeout", 10)
     kwargs.setdefault("pool_timeout", 10)
     return create_async_engine(url, **kwargs)
+
+
+def create_intake_engine(engine: AsyncEngine) -> AsyncEngine:
+    """A small pool beside ``engine``'s for storing inbound events: no pre-ping (one round
+    trip per store; a dead connection fails the store, which the platform retries)."""
+    url = engine.url.render_as_string(hide_password=False)
+    return create_engine(url, pool_pre_ping=False, pool_size=3, max_overflow=5)
 
 
 def is_unavailable(error: BaseException) -> bool:
@@ -124,14 +170,17 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
 
 
 @asynccontextmanager
-async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commit on success, roll back on any exception."""
+async def transaction(
+    factory: SessionFactory, *, urgent: bool = False
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit on success, roll back on any exception. ``urgent``: on
+    SQLite, go before the transactions waiting for their turn (an acknowledgement waits)."""
     async with AsyncExitStack() as stack:
         turn = _sqlite_turns.get(factory.kw.get("bind"))  # type: ignore[arg-type]
         if turn is not None:
             # As long as SQLite's own busy timeout: then "busy", as it would have said.
             async with asyncio.timeout(SQLITE_BUSY_SECONDS):
-                await turn.acquire()
+                await turn.acquire(urgent=urgent)
             stack.callback(turn.release)
         session = await stack.enter_async_context(factory())
         await stack.enter_async_context(session.begin())

@@ -18,18 +18,23 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from storage.rows import id_of
 from storage.tables import (
+    ApprovalStatus,
     ApprovalStep,
     Issue,
+    IssueStatus,
     Meeting,
+    MeetingStatus,
     Member,
     Phase,
     Project,
     ResourceRequest,
     Task,
+    TaskStatus,
 )
 
-OPEN_ISSUE_STATES = ("open", "triaged")
+OPEN_ISSUE_STATES = (IssueStatus.OPEN, IssueStatus.TRIAGED)
 Row = TypeVar("Row")
 
 
@@ -89,7 +94,7 @@ async def load(
     rows = DigestRows()
     ids = list(project_ids)
     for project in await _all(session, select(Project).where(col(Project.id).in_(ids))):
-        rows.projects[project.id or 0] = project
+        rows.projects[id_of(project)] = project
     phases = select(Phase).where(col(Phase.project_id).in_(ids)).order_by(col(Phase.position))
     for phase in await _all(session, phases):
         rows.phases[phase.project_id].append(phase)
@@ -98,7 +103,7 @@ async def load(
     await _issues_and_approvals(session, ids, rows)
     meetings = (
         select(Meeting)
-        .where(col(Meeting.project_id).in_(ids), col(Meeting.status) != "cancelled")
+        .where(col(Meeting.project_id).in_(ids), col(Meeting.status) != MeetingStatus.CANCELLED)
         .where(col(Meeting.starts_at) >= now, col(Meeting.starts_at) <= meetings_until)
         .order_by(col(Meeting.starts_at))
     )
@@ -128,10 +133,10 @@ async def _tasks(
     # Plain column rows through the session's connection: tens of thousands of tasks per
     # batch would otherwise each become a tracked ORM object.
     connection = await session.connection()
-    late_or_blocked = or_(col(Task.status) == "blocked", col(Task.due_at) < now)
+    late_or_blocked = or_(col(Task.status) == TaskStatus.BLOCKED, col(Task.due_at) < now)
     attention = (
         sa_select(*TASK_LINE)
-        .where(col(Task.project_id).in_(ids), col(Task.status) != "done", late_or_blocked)
+        .where(col(Task.project_id).in_(ids), col(Task.status) != TaskStatus.DONE, late_or_blocked)
         .order_by(col(Task.due_at), col(Task.number))
     )
     for row in await connection.execute(attention):
@@ -139,7 +144,7 @@ async def _tasks(
         rows.attention[task.project_id].append(task)
     done = (
         sa_select(*TASK_LINE)
-        .where(col(Task.project_id).in_(ids), col(Task.status) == "done")
+        .where(col(Task.project_id).in_(ids), col(Task.status) == TaskStatus.DONE)
         .where(col(Task.done_at) >= since)
         .order_by(col(Task.done_at))
     )
@@ -158,7 +163,7 @@ async def _issues_and_approvals(session: AsyncSession, ids: list[int], rows: Dig
         rows.issues[issue.project_id].append(issue)
     steps = (
         select(ApprovalStep)
-        .where(col(ApprovalStep.project_id).in_(ids), ApprovalStep.status == "pending")
+        .where(col(ApprovalStep.project_id).in_(ids), ApprovalStep.status == ApprovalStatus.PENDING)
         .order_by(col(ApprovalStep.due_at), col(ApprovalStep.id))
     )
     request_ids: set[int] = set()
@@ -169,7 +174,7 @@ async def _issues_and_approvals(session: AsyncSession, ids: list[int], rows: Dig
     if request_ids:
         found = select(ResourceRequest).where(col(ResourceRequest.id).in_(request_ids))
         for request in await _all(session, found):
-            rows.requests[request.id or 0] = request
+            rows.requests[id_of(request)] = request
 
 
 async def _members(session: AsyncSession, rows: DigestRows) -> None:
@@ -183,4 +188,4 @@ async def _members(session: AsyncSession, rows: DigestRows) -> None:
     wanted = {i for i in ids if i is not None}
     if wanted:
         for member in await _all(session, select(Member).where(col(Member.id).in_(wanted))):
-            rows.members[member.id or 0] = member
+            rows.members[id_of(member)] = member

@@ -9,8 +9,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.tables import (
+    ApprovalStatus,
     ApprovalStep,
     Escalation,
+    EscalationStatus,
     Issue,
     Project,
     RaciEntry,
@@ -38,7 +40,7 @@ async def open_for(
     query = select(Escalation).where(
         Escalation.subject_type == subject_type,
         Escalation.subject_id == subject_id,
-        Escalation.status == "open",
+        Escalation.status == EscalationStatus.OPEN,
     )
     # Fresh values even for a row this session loaded before (callers hold a lock).
     return (await session.exec(query.execution_options(populate_existing=True))).first()
@@ -56,7 +58,7 @@ async def of_project(
 ) -> Sequence[Escalation]:
     query = select(Escalation).where(Escalation.project_id == project_id)
     if open_only:
-        query = query.where(Escalation.status == "open")
+        query = query.where(Escalation.status == EscalationStatus.OPEN)
     return (await session.exec(query.order_by(col(Escalation.number)))).all()
 
 
@@ -64,7 +66,7 @@ async def due(session: AsyncSession, *, now: datetime, limit: int = 500) -> Sequ
     """Open escalations whose level time has run out (uses the partial index)."""
     query = (
         select(Escalation)
-        .where(Escalation.status == "open", col(Escalation.next_level_at) <= now)
+        .where(Escalation.status == EscalationStatus.OPEN, col(Escalation.next_level_at) <= now)
         .order_by(col(Escalation.next_level_at))
         .limit(limit)
     )
@@ -101,7 +103,7 @@ async def pending_approvers(
         .where(
             ApprovalStep.subject_type == subject_type,
             ApprovalStep.subject_id == subject_id,
-            ApprovalStep.status == "pending",
+            ApprovalStep.status == ApprovalStatus.PENDING,
         )
         .order_by(col(ApprovalStep.position))
     )

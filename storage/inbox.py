@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,8 +22,26 @@ def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
-async def store(
-    session: AsyncSession,
+async def store(session: AsyncSession, **values: Any) -> int | None:
+    """Insert the event; its row id, or None when (platform, event_id) is stored already."""
+    dialect = session.get_bind().dialect.name
+    stored = (await session.exec(_insert_event(dialect, **values))).first()
+    return int(stored[0]) if stored is not None else None
+
+
+async def store_at_once(engine: AsyncEngine, **values: Any) -> int | None:
+    """``store`` as one autocommitted statement: one round trip, no BEGIN/COMMIT (the
+    statement is atomic by itself). For PostgreSQL, on an engine of its own, so intake never
+    waits for a connection the workers hold."""
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        result = await autocommit.execute(_insert_event(engine.dialect.name, **values))
+        stored = result.first()
+    return int(stored[0]) if stored is not None else None
+
+
+def _insert_event(
+    dialect: str,
     *,
     platform: str,
     event_id: str,
@@ -30,10 +50,10 @@ async def store(
     payload: str,
     wants_answer: bool,
     now: datetime,
-) -> int | None:
-    """Insert the event; its row id, or None when (platform, event_id) is stored already."""
-    statement = (
-        _insert(session)(InboundEvent)
+) -> Any:
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(InboundEvent)
         .values(
             platform=platform,
             event_id=event_id,
@@ -49,8 +69,6 @@ async def store(
         .on_conflict_do_nothing(index_elements=["platform", "event_id"])
         .returning(col(InboundEvent.id))
     )
-    stored = (await session.exec(statement)).first()
-    return int(stored[0]) if stored is not None else None
 
 
 async def is_stored(session: AsyncSession, *, platform: str, event_id: str) -> bool:

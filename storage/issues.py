@@ -16,11 +16,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.numbering import next_number
-from storage.tables import Issue, IssueDepartment, IssueEntry, Project, ProjectRole
+from storage.tables import Issue, IssueDepartment, IssueEntry, IssueStatus, Project, ProjectRole
 
-OPEN_STATES = ("open", "triaged", "resolved")  # everything but closed
-INVOLVED = "involved"
-SUPPORT = "support"
+OPEN_STATES = (IssueStatus.OPEN, IssueStatus.TRIAGED, IssueStatus.RESOLVED)  # all but closed
 
 
 async def add_issue(session: AsyncSession, issue: Issue) -> Issue:
@@ -120,7 +118,7 @@ async def find_issues(
 ) -> Sequence[Issue]:
     query = select(Issue).where(Issue.project_id == project_id)
     if where.scope == "closed":
-        query = query.where(Issue.status == "closed")
+        query = query.where(Issue.status == IssueStatus.CLOSED)
     elif where.scope != "all":
         query = query.where(col(Issue.status).in_(OPEN_STATES))
     if where.scope == "breached":
@@ -151,7 +149,7 @@ async def triage_overdue(session: AsyncSession, *, now: datetime) -> Sequence[Is
         col(Issue.triaged_at).is_(None),
         col(Issue.triage_due_at) < now,
         col(Issue.triage_breached).is_(False),
-        Issue.status == "open",
+        Issue.status == IssueStatus.OPEN,
     )
     return (await session.exec(query.order_by(col(Issue.id)))).all()
 
@@ -162,7 +160,7 @@ async def plan_overdue(session: AsyncSession, *, now: datetime) -> Sequence[Issu
         col(Issue.planned_at).is_(None),
         col(Issue.plan_due_at) < now,
         col(Issue.plan_breached).is_(False),
-        col(Issue.status).in_(("open", "triaged")),
+        col(Issue.status).in_((IssueStatus.OPEN, IssueStatus.TRIAGED)),
     )
     return (await session.exec(query.order_by(col(Issue.id)))).all()
 
@@ -189,7 +187,7 @@ async def awaiting_triage_by(session: AsyncSession, member_id: int) -> Sequence[
         select(Issue)
         .join(Project, col(Project.id) == Issue.project_id)
         .where(
-            Issue.status == "open",
+            Issue.status == IssueStatus.OPEN,
             or_(col(Project.owner_id) == member_id, col(Project.coordinator_id) == member_id, role),
         )
     )

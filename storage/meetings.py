@@ -13,12 +13,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.numbering import next_number
-from storage.rows import lock_id
-from storage.tables import AgendaItem, Decision, Meeting, MeetingParticipant, Task
+from storage.rows import id_of, lock_id
+from storage.tables import AgendaItem, Decision, Meeting, MeetingParticipant, MeetingStatus, Task
 
 AGENDA_LEAD = timedelta(days=3)  # the agenda goes out 3 days before (domain §4)
 MINUTES_WITHIN = timedelta(hours=24)  # minutes are due 24 h after the meeting ends
-SCHEDULED, DONE, CANCELLED = "scheduled", "done", "cancelled"
 
 
 def ends_at(meeting: Meeting) -> datetime:
@@ -53,7 +52,7 @@ async def upcoming(
     """Scheduled meetings of the project that have not ended yet, soonest first."""
     query = select(Meeting).where(
         Meeting.project_id == project_id,
-        Meeting.status == SCHEDULED,
+        Meeting.status == MeetingStatus.SCHEDULED,
         col(Meeting.starts_at) > now - timedelta(days=1),
     )
     if until is not None:
@@ -68,7 +67,7 @@ async def awaiting_minutes(
     """Meetings that took place and still owe their minutes."""
     query = select(Meeting).where(
         Meeting.project_id == project_id,
-        Meeting.status == SCHEDULED,
+        Meeting.status == MeetingStatus.SCHEDULED,
         col(Meeting.minutes_published_at).is_(None),
         col(Meeting.starts_at) < now,
     )
@@ -80,7 +79,7 @@ async def minutes_owed_by(session: AsyncSession, *, member_id: int, now: datetim
     """Held meetings recorded by ``member_id`` whose minutes are not published, oldest first."""
     query = select(Meeting).where(
         Meeting.recorder_id == member_id,
-        Meeting.status == SCHEDULED,
+        Meeting.status == MeetingStatus.SCHEDULED,
         col(Meeting.minutes_published_at).is_(None),
         col(Meeting.starts_at) < now,
     )
@@ -150,7 +149,7 @@ async def action_items(session: AsyncSession, meeting_id: int) -> Sequence[Task]
 async def agenda_due(session: AsyncSession, *, now: datetime) -> Sequence[Meeting]:
     """Scheduled meetings whose agenda is due and not sent, and that have not started."""
     query = select(Meeting).where(
-        Meeting.status == SCHEDULED,
+        Meeting.status == MeetingStatus.SCHEDULED,
         col(Meeting.agenda_due_at) <= now,
         col(Meeting.agenda_sent_at).is_(None),
         col(Meeting.starts_at) > now,
@@ -161,7 +160,7 @@ async def agenda_due(session: AsyncSession, *, now: datetime) -> Sequence[Meetin
 async def start_due(session: AsyncSession, *, now: datetime) -> Sequence[Meeting]:
     """Scheduled meetings that have started and were not announced yet."""
     query = select(Meeting).where(
-        Meeting.status == SCHEDULED,
+        Meeting.status == MeetingStatus.SCHEDULED,
         col(Meeting.starts_at) <= now,
         col(Meeting.start_reminded_at).is_(None),
     )
@@ -171,7 +170,7 @@ async def start_due(session: AsyncSession, *, now: datetime) -> Sequence[Meeting
 async def minutes_due(session: AsyncSession, *, now: datetime) -> Sequence[Meeting]:
     """Held meetings past their minutes deadline, without minutes and not reminded."""
     query = select(Meeting).where(
-        Meeting.status == SCHEDULED,
+        Meeting.status == MeetingStatus.SCHEDULED,
         col(Meeting.minutes_due_at) <= now,
         col(Meeting.minutes_published_at).is_(None),
         col(Meeting.minutes_reminded_at).is_(None),
@@ -190,7 +189,7 @@ async def ended_recurring(session: AsyncSession, *, now: datetime) -> list[Meeti
     )
     query = select(Meeting).where(
         col(Meeting.every_weekday).is_not(None),
-        Meeting.status == SCHEDULED,
+        Meeting.status == MeetingStatus.SCHEDULED,
         col(Meeting.starts_at) <= now,
         ~has_next,
     )
@@ -202,8 +201,7 @@ async def ended_recurring(session: AsyncSession, *, now: datetime) -> list[Meeti
 
 
 def series_of(meeting: Meeting) -> int:
-    assert meeting.id is not None
-    return meeting.series_id or meeting.id
+    return meeting.series_id or id_of(meeting)
 
 
 async def lock(session: AsyncSession, meeting_id: int) -> None:
@@ -225,7 +223,7 @@ async def later_in_series(session: AsyncSession, meeting: Meeting) -> Sequence[M
     query = select(Meeting).where(
         Meeting.series_id == series_of(meeting),
         col(Meeting.starts_at) >= meeting.starts_at,
-        Meeting.status == SCHEDULED,
+        Meeting.status == MeetingStatus.SCHEDULED,
     )
     return (await session.exec(query.order_by(col(Meeting.starts_at)))).all()
 
@@ -248,17 +246,17 @@ async def add_occurrence(
         created_at=now,
     )
     await add_meeting(session, nxt)
-    assert nxt.id is not None and meeting.id is not None
-    for row in await participants(session, meeting.id):
+    next_id = id_of(nxt)
+    for row in await participants(session, id_of(meeting)):
         session.add(
             MeetingParticipant(
-                meeting_id=nxt.id, member_id=row.member_id, department_id=row.department_id
+                meeting_id=next_id, member_id=row.member_id, department_id=row.department_id
             )
         )
-    for item in await agenda(session, meeting.id):
+    for item in await agenda(session, id_of(meeting)):
         session.add(
             AgendaItem(
-                meeting_id=nxt.id,
+                meeting_id=next_id,
                 position=item.position,
                 title=item.title,
                 minutes=item.minutes,

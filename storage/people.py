@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.rows import insert_absent
+from storage.rows import insert_absent, saved_id
 from storage.tables import Chat, Department, Member, MemberIdentity
 
 
@@ -37,10 +37,11 @@ async def ensure_member(
         return member, False
     member = Member(name=name or external_id, created_at=now)
     session.add(member)
-    await session.flush()
-    assert member.id is not None
     identity = MemberIdentity(
-        member_id=member.id, platform=platform, external_id=external_id, display_name=name
+        member_id=await saved_id(session, member),
+        platform=platform,
+        external_id=external_id,
+        display_name=name,
     )
     if await insert_absent(session, identity) is not None:
         return member, True

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.rows import insert_absent
-from storage.tables import Chat, Phase, Project, ProjectDepartment, ProjectRole
+from storage.tables import Chat, Phase, Project, ProjectDepartment, ProjectRole, ProjectStatus
 
 
 async def get_project(session: AsyncSession, project_id: int) -> Project | None:
@@ -24,7 +24,7 @@ async def project_by_name(session: AsyncSession, name: str) -> Project | None:
 async def all_projects(session: AsyncSession, *, active_only: bool = True) -> Sequence[Project]:
     query = select(Project).order_by(col(Project.id))
     if active_only:
-        query = query.where(Project.status == "active")
+        query = query.where(Project.status == ProjectStatus.ACTIVE)
     return (await session.exec(query)).all()
 
 

@@ -10,11 +10,17 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.numbering import next_number
-from storage.tables import AuditLog, Department, ResourceRequest
+from storage.tables import AuditLog, Department, RequestStatus, ResourceRequest
 
-OPEN_STATUSES = ("pending", "suggested", "approved", "received", "returned")
+OPEN_STATUSES = (
+    RequestStatus.PENDING,
+    RequestStatus.SUGGESTED,
+    RequestStatus.APPROVED,
+    RequestStatus.RECEIVED,
+    RequestStatus.RETURNED,
+)
 # The resource is promised or out: what a new request for the same thing conflicts with.
-HELD_STATUSES = ("approved", "received", "returned")
+HELD_STATUSES = (RequestStatus.APPROVED, RequestStatus.RECEIVED, RequestStatus.RETURNED)
 
 
 async def add_request(session: AsyncSession, request: ResourceRequest) -> ResourceRequest:
@@ -85,7 +91,9 @@ async def needing_requester(
     """Open requests waiting for their requester: a suggestion, a receipt, or a return."""
     query = select(ResourceRequest).where(
         ResourceRequest.requester_id == requester_id,
-        col(ResourceRequest.status).in_(("suggested", "approved", "received")),
+        col(ResourceRequest.status).in_(
+            (RequestStatus.SUGGESTED, RequestStatus.APPROVED, RequestStatus.RECEIVED)
+        ),
     )
     return (await session.exec(query.order_by(col(ResourceRequest.id)))).all()
 
@@ -97,7 +105,7 @@ async def awaiting_confirmation(
     if not department_ids:
         return []
     query = select(ResourceRequest).where(
-        ResourceRequest.status == "returned",
+        ResourceRequest.status == RequestStatus.RETURNED,
         col(ResourceRequest.owner_department_id).in_(department_ids),
     )
     return (await session.exec(query.order_by(col(ResourceRequest.id)))).all()
@@ -117,7 +125,7 @@ async def departments_managed_by(
 async def overdue_returns(session: AsyncSession, *, now: datetime) -> Sequence[ResourceRequest]:
     """Requests in use whose window has ended without a return or write-off."""
     query = select(ResourceRequest).where(
-        col(ResourceRequest.status).in_(("approved", "received")),
+        col(ResourceRequest.status).in_((RequestStatus.APPROVED, RequestStatus.RECEIVED)),
         col(ResourceRequest.window_end) < now,
     )
     return (await session.exec(query.order_by(col(ResourceRequest.id)))).all()

@@ -8,11 +8,14 @@ Two ``concord serve`` replicas may handle events about the same row at the same 
   caller then reads the row that won;
 - ``lock`` re-reads a row and holds it until commit before the caller checks its state, so
   a second decision on the same row waits for the first and then sees its outcome.
+
+``id_of`` reads a row's id and fails loudly when there is none: a row read before it was
+flushed must not silently become a lookup of row 0.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import inspect, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -21,6 +24,29 @@ from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 Row = TypeVar("Row", bound=SQLModel)
+
+
+class MissingId(RuntimeError):
+    """A row's id was needed before the row was saved: a bug, never bad input."""
+
+
+class Identified(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def id_of(row: Identified) -> int:
+    """``row.id``, which must be there (a loaded row, or a new one after a flush)."""
+    if row.id is None:
+        raise MissingId(f"{type(row).__name__} has no id (not flushed?)")
+    return row.id
+
+
+async def saved_id(session: AsyncSession, row: Identified) -> int:
+    """The id of a row that may have just been added: flush it first if it has none."""
+    if row.id is None:
+        await session.flush()
+    return id_of(row)
 
 
 def _dialect(session: AsyncSession) -> str:

@@ -15,7 +15,16 @@ from sqlalchemy import String, cast, exists, func, literal
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import Chat, Member, NotificationKey, Project, ProjectRole, Task
+from storage.tables import (
+    Chat,
+    Member,
+    NotificationKey,
+    Project,
+    ProjectRole,
+    ProjectStatus,
+    Task,
+    TaskStatus,
+)
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -30,7 +39,7 @@ async def open_tasks_due_between(
     """
     query = (
         select(Task)
-        .where(col(Task.status) != "done")
+        .where(col(Task.status) != TaskStatus.DONE)
         .where(col(Task.due_at) >= start, col(Task.due_at) <= end)
         .order_by(col(Task.due_at), col(Task.id))
     )
@@ -87,7 +96,7 @@ async def group_chats(session: AsyncSession, project_ids: set[int] | None = None
     query = (
         select(Chat)
         .join(Project, col(Project.id) == col(Chat.project_id))
-        .where(col(Chat.is_direct).is_(False), Project.status == "active")
+        .where(col(Chat.is_direct).is_(False), Project.status == ProjectStatus.ACTIVE)
         .order_by(col(Chat.id))
     )
     if project_ids is not None:
@@ -103,7 +112,7 @@ async def digest_slots(
     query = (
         select(Chat.digest_weekday, Chat.digest_time, Chat.timezone)
         .join(Project, col(Project.id) == col(Chat.project_id))
-        .where(col(Chat.is_direct).is_(False), Project.status == "active")
+        .where(col(Chat.is_direct).is_(False), Project.status == ProjectStatus.ACTIVE)
         .distinct()
     )
     return (await session.exec(query)).all()
@@ -123,7 +132,7 @@ async def digest_pending(
     query = (
         select(Chat)
         .join(Project, col(Project.id) == col(Chat.project_id))
-        .where(col(Chat.is_direct).is_(False), Project.status == "active", ~sent)
+        .where(col(Chat.is_direct).is_(False), Project.status == ProjectStatus.ACTIVE, ~sent)
         .where(_same(col(Chat.digest_weekday), weekday), _same(col(Chat.digest_time), time))
         .where(_same(col(Chat.timezone), zone), col(Chat.created_at) <= created_before)
         .order_by(col(Chat.id))
@@ -148,7 +157,7 @@ async def open_tasks_of_members(
         return []
     query = (
         select(Task)
-        .where(col(Task.owner_id).in_(member_ids), col(Task.status) != "done")
+        .where(col(Task.owner_id).in_(member_ids), col(Task.status) != TaskStatus.DONE)
         .where(col(Task.due_at) < due_before)
         .order_by(col(Task.due_at), col(Task.id))
     )

@@ -10,8 +10,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.numbering import next_number
-from storage.rows import insert_absent
-from storage.tables import RaciEntry, Task, TaskDependency, TaskEvent
+from storage.rows import id_of, insert_absent
+from storage.tables import RaciEntry, Task, TaskDependency, TaskEvent, TaskStatus
 
 
 async def add_task(session: AsyncSession, task: Task) -> Task:
@@ -34,7 +34,7 @@ async def project_tasks(session: AsyncSession, project_id: int) -> Sequence[Task
 async def open_tasks_of(session: AsyncSession, member_id: int) -> Sequence[Task]:
     query = (
         select(Task)
-        .where(Task.owner_id == member_id, Task.status != "done")
+        .where(Task.owner_id == member_id, Task.status != TaskStatus.DONE)
         .order_by(col(Task.due_at).is_(None), col(Task.due_at), col(Task.id))
     )
     return (await session.exec(query)).all()
@@ -51,10 +51,9 @@ def record_change(
     new: str | None,
     note: str | None = None,
 ) -> None:
-    assert task.id is not None
     session.add(
         TaskEvent(
-            task_id=task.id,
+            task_id=id_of(task),
             project_id=task.project_id,
             actor_id=actor_id,
             at=at,

@@ -15,6 +15,7 @@ from bot.platform import PlatformError
 from bot.settings import Settings
 from storage import outbox
 from storage.db import transaction
+from storage.rows import id_of
 from storage.tables import Outbox
 from tests.fakes.platform import FakePlatform
 from tests.test_delivery import deliverer, enqueue
@@ -120,7 +121,7 @@ async def test_a_permanent_error_fails_at_once_and_retry_queues_it_again(
     assert (row.status, row.last_error) == ("failed", "channel_not_found")
 
     async with transaction(app.sessions) as session:
-        assert await outbox.retry_failed(session, now=clock.now(), ids=[row.id or 0]) == 1
+        assert await outbox.retry_failed(session, now=clock.now(), ids=[id_of(row)]) == 1
     clock.advance(timedelta(seconds=1))  # the channel's pacing
     await worker.drain()
     assert slack.texts() == ["lost?"]

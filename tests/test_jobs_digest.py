@@ -14,6 +14,7 @@ from bot import digest
 from bot.clock import ManualClock, to_utc
 from bot.main import App
 from storage.db import transaction
+from storage.rows import id_of
 from storage.tables import ApprovalStep, Meeting, ResourceRequest
 from tests.console_driver import ConsoleDriver
 from tests.scheduling import LOS_ANGELES, around, at, keys
@@ -52,7 +53,7 @@ async def seed_approval_and_meeting(app: App, clock: ManualClock) -> None:
             ApprovalStep(
                 project_id=1,
                 subject_type="request",
-                subject_id=request.id or 0,
+                subject_id=id_of(request),
                 position=1,
                 rule="requester_leader",
                 approver_id=1,

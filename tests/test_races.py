@@ -13,16 +13,20 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, func, select
 
-from bot.clock import ManualClock
+from bot.clock import ManualClock, to_utc
 from bot.main import App, build_app
 from bot.messages import ActionEvent, IncomingMessage, Message, Outgoing
 from bot.settings import Settings
-from storage.db import is_sqlite
+from storage import cards
+from storage.db import is_sqlite, transaction
+from storage.rows import id_of
 from storage.tables import (
     ApprovalStep,
     AuditLog,
+    CardRef,
     Chat,
     Department,
     Issue,
@@ -165,7 +169,7 @@ async def test_a_double_click_decides_an_approval_step_once(
                     )
                 )
             ).one()
-        before = await requester_notices(app, carol.id or 0, n)
+        before = await requester_notices(app, id_of(carol), n)
         click = ActionEvent(
             platform="console",
             chat_id="console",
@@ -180,7 +184,7 @@ async def test_a_double_click_decides_an_approval_step_once(
         assert all("went wrong" not in t for t in texts), texts
         decisions = AuditLog.entity_id == step.id, AuditLog.action == "approval.approve"
         assert await count(app, AuditLog, *decisions) == 1
-        assert await requester_notices(app, carol.id or 0, n) == before + 1
+        assert await requester_notices(app, id_of(carol), n) == before + 1
         async with app.sessions() as session:
             decided = await session.get(ApprovalStep, step.id)
             assert decided is not None and decided.status == "approved"
@@ -233,3 +237,55 @@ async def test_sign_offs_at_once_approve_the_charter_once(
             assert signed is not None and signed.charter_status == "approved"
         approved = AuditLog.entity_id == project.id, AuditLog.action == "charter.approved"
         assert await count(app, AuditLog, *approved) == 1
+
+
+async def record_place(app: App, clock: ManualClock, message_id: str) -> None:
+    async with transaction(app.sessions) as session:
+        await cards.record_card(
+            session,
+            card_key="request:7",
+            platform="slack",
+            chat_external_id="C1",
+            message_id=message_id,
+            now=to_utc(clock.now()),
+        )
+
+
+async def lock_waiters(app: App) -> int:
+    """PostgreSQL backends of this database waiting for a lock another one holds."""
+    async with app.sessions() as session:
+        query = text(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return int((await session.exec(query)).one()[0])
+
+
+async def test_replicas_recording_one_card_place_keep_one_reference(
+    replicas: list[App], clock: ManualClock
+) -> None:
+    """The second replica's record waits on the first one's uncommitted row, then moves the
+    reference to its own message instead of failing on the unique key."""
+    first, second = replicas
+    async with transaction(first.sessions) as session:
+        await cards.record_card(
+            session,
+            card_key="request:7",
+            platform="slack",
+            chat_external_id="C1",
+            message_id="m1",
+            now=to_utc(clock.now()),
+        )
+        late = asyncio.create_task(record_place(second, clock, "m2"))
+        if is_sqlite(first.settings.database_url):
+            await asyncio.sleep(0)  # one writer at a time: the second waits for BEGIN
+        else:
+            for _ in range(1000):
+                if await lock_waiters(first):
+                    break
+            assert await lock_waiters(first) == 1
+    await late
+
+    async with first.sessions() as session:
+        refs = (await session.exec(select(CardRef.message_id))).all()
+    assert refs == ["m2"]

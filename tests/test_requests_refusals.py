@@ -7,6 +7,7 @@ import pytest
 
 from bot.main import App
 from bot.messages import ActionEvent
+from storage.rows import id_of
 from tests.console_driver import ConsoleDriver
 from tests.request_helpers import request_row, setup, snapshot, steps_of
 
@@ -77,7 +78,7 @@ async def test_stale_card_and_withdrawn_request(console: ConsoleDriver, app: App
     await setup(console, "en")
     await console.run(NEW_BUDGET["en"] + "\n:as bob\n:click 1")
     first = (await steps_of(app))[0]
-    replies = await app.dispatcher.handle_action(click(first.id or 0, "bob", "approve"))
+    replies = await app.dispatcher.handle_action(click(id_of(first), "bob", "approve"))
     assert "This step of R1 is already decided (approved); nothing was changed." in texts(replies)
 
     out = await console.run(":as carol\nrequest R1 withdraw")
@@ -86,7 +87,7 @@ async def test_stale_card_and_withdrawn_request(console: ConsoleDriver, app: App
     assert (await request_row(app)).status == "withdrawn"
     assert [s.status for s in await steps_of(app)] == ["approved", "cancelled", "cancelled"]
     second = (await steps_of(app))[1]
-    replies = await app.dispatcher.handle_action(click(second.id or 0, "erin", "approve"))
+    replies = await app.dispatcher.handle_action(click(id_of(second), "erin", "approve"))
     assert "already decided (closed)" in texts(replies)
 
 
@@ -102,7 +103,7 @@ async def test_reject_needs_a_reason_then_closes_the_chain(
     assert await snapshot(app) == before
 
     step = (await steps_of(app))[0]
-    event = click(step.id or 0, "bob", "reject", reason="No budget left this quarter")
+    event = click(id_of(step), "bob", "reject", reason="No budget left this quarter")
     await app.dispatcher.handle_action(event)
     await app.deliver()
     out = "".join(console.output)

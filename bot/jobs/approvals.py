@@ -26,9 +26,16 @@ from bot.messages import Message
 from bot.notify import NoticeKey, Render, to_person
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
-from storage import approvals, outbox, projects
+from storage import approvals, ledger, projects
 from storage import requests as store
-from storage.tables import ApprovalStep, Member, Project, ResourceRequest
+from storage.tables import (
+    ApprovalStatus,
+    ApprovalStep,
+    Member,
+    Project,
+    RequestStatus,
+    ResourceRequest,
+)
 
 
 async def run(ctx: JobContext) -> None:
@@ -58,7 +65,7 @@ async def _remind_once(
     """The reminder under ``key``, by DM after the member's own quiet hours. False when
     ``key`` was used before; the key is spent even without a DM, so what depends on it
     (the escalation) also happens exactly once."""
-    if not await outbox.claim_notification(session, key=key, now=ctx.now):
+    if not await ledger.claim_notification(session, key=key, now=ctx.now):
         return False
     await to_person(
         session, ctx.settings, member=member, key=NoticeKey(key), render=render, now=ctx.now
@@ -69,7 +76,7 @@ async def _remind_once(
 async def overdue_step(session: AsyncSession, ctx: JobContext, step_id: int) -> None:
     step = await approvals.get_step(session, step_id)
     approver = await session.get(Member, step.approver_id or 0) if step else None
-    if step is None or approver is None or step.status != "pending":
+    if step is None or approver is None or step.status != ApprovalStatus.PENDING:
         return
     subject = await _subject(session, step)
 
@@ -154,7 +161,11 @@ async def _escalate(
 async def overdue_return(session: AsyncSession, ctx: JobContext, request_id: int) -> None:
     request = await store.get_request(session, request_id)
     requester = await session.get(Member, request.requester_id) if request else None
-    if request is None or requester is None or request.status not in ("approved", "received"):
+    if (
+        request is None
+        or requester is None
+        or request.status not in (RequestStatus.APPROVED, RequestStatus.RECEIVED)
+    ):
         return
     zone = await targets.person_zone(session, ctx.settings, requester)
     today = ctx.now.astimezone(zone).date()
@@ -188,7 +199,7 @@ def _return_message(
         t(
             locale,
             "request.reminder.return"
-            if request.status == "received"
+            if request.status == RequestStatus.RECEIVED
             else "request.reminder.unreceived",
             ref=f"R{request.number}",
             what=request.description,

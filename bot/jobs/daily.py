@@ -22,8 +22,9 @@ from bot.messages import Message
 from bot.notify import NoticeKey, to_person
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
-from storage import outbox, schedule
+from storage import ledger, schedule
 from storage.db import transaction
+from storage.rows import id_of
 from storage.tables import Member, Project, Task
 
 
@@ -33,8 +34,8 @@ async def run(ctx: JobContext) -> None:
         for member in await schedule.daily_subscribers(session):
             zone = await targets.person_zone(session, ctx.settings, member)
             if key := daily_key(ctx, member, zone):
-                due.append((member.id or 0, key))
-        sent = await outbox.existing_keys(session, [key for _, key in due])
+                due.append((id_of(member), key))
+        sent = await ledger.existing_keys(session, [key for _, key in due])
 
     async def work(session: AsyncSession, item: tuple[int, str]) -> None:
         await remind(session, ctx, *item)
@@ -59,7 +60,7 @@ async def remind(session: AsyncSession, ctx: JobContext, member_id: int, key: st
     zone = await targets.person_zone(session, ctx.settings, member)
     if daily_key(ctx, member, zone) != key:
         return  # the member's zone changed since the scan
-    if not await outbox.claim_notification(session, key=key, now=ctx.now):
+    if not await ledger.claim_notification(session, key=key, now=ctx.now):
         return
     tasks = await schedule.open_tasks_of_members(
         session, {member_id}, due_before=horizon(ctx, zone)

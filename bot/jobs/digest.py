@@ -21,6 +21,7 @@ from bot.scheduler import JobContext
 from storage import schedule
 from storage.db import transaction
 from storage.digest import DigestRows
+from storage.rows import id_of
 from storage.tables import Chat
 
 CHUNK = 200  # projects per batch of digest queries
@@ -75,7 +76,7 @@ async def post_batch(ctx: JobContext, batch: list[tuple[Chat, str]]) -> None:
 async def post_one(
     session: AsyncSession, ctx: JobContext, rows: DigestRows, chat: Chat, key: str
 ) -> None:
-    if await schedule.claim(session, Chat, chat.id or 0) is None:
+    if await schedule.claim(session, Chat, id_of(chat)) is None:
         return  # another replica is posting this group's digest
     if chat.project_id not in rows.projects:
         return

@@ -27,7 +27,8 @@ from bot.notify import NoticeKey, to_groups
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
 from storage import issues, people, projects, schedule
-from storage.tables import Issue, Project
+from storage.rows import id_of
+from storage.tables import Issue, IssueStatus, Project
 
 Finder = Callable[..., Awaitable[Sequence[Issue]]]
 SCANS: tuple[tuple[str, Finder], ...] = (
@@ -51,9 +52,15 @@ async def run(ctx: JobContext) -> None:
 def _still_due(issue: Issue, kind: str) -> bool:
     """Re-checked inside the transaction: another replica or a triage may have come first."""
     if kind == "triage":
-        return issue.triaged_at is None and not issue.triage_breached and issue.status == "open"
+        return (
+            issue.triaged_at is None
+            and not issue.triage_breached
+            and issue.status == IssueStatus.OPEN
+        )
     return (
-        issue.planned_at is None and not issue.plan_breached and issue.status in ("open", "triaged")
+        issue.planned_at is None
+        and not issue.plan_breached
+        and issue.status in (IssueStatus.OPEN, IssueStatus.TRIAGED)
     )
 
 
@@ -80,7 +87,7 @@ async def breach(session: AsyncSession, ctx: JobContext, issue_id: int, kind: st
     await support.escalate(
         session,
         ctx,
-        project_id=project.id or 0,
+        project_id=id_of(project),
         subject_type="issue",
         subject_id=issue_id,
         reason=reason,
@@ -95,7 +102,7 @@ def _flag(session: AsyncSession, ctx: JobContext, issue: Issue, kind: str, due: 
     session.add(issue)
     issues.add_entry(
         session,
-        issue_id=issue.id or 0,
+        issue_id=id_of(issue),
         author_id=None,
         kind="breach",
         text=json.dumps({"sla": kind, "due": due.isoformat()}),
@@ -116,7 +123,7 @@ def _flag(session: AsyncSession, ctx: JobContext, issue: Issue, kind: str, due: 
 
 async def _people(session: AsyncSession, project: Project, issue: Issue) -> list[tuple[int, str]]:
     """Coordinator(s) first, then the issue's owner, then the PMs — each once."""
-    roles = await projects.roles(session, project.id or 0)
+    roles = await projects.roles(session, id_of(project))
     ids = [project.coordinator_id, *[r.member_id for r in roles if r.role == "coordinator"]]
     ids += [issue.owner_id, project.owner_id, *[r.member_id for r in roles if r.role == "pm"]]
     wanted = [i for i in dict.fromkeys(ids) if i is not None]
@@ -152,7 +159,7 @@ async def _alert(
     await to_groups(
         session,
         ctx.settings,
-        project_id=project.id or 0,
+        project_id=id_of(project),
         key=NoticeKey(f"issue:{issue.id}:sla:{kind}", tag_groups=False),
         render=render,
         now=ctx.now,

@@ -32,7 +32,7 @@ from bot.notify import NoticeKey, Render, to_groups, to_person
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
 from storage import meetings
-from storage.tables import Meeting, Member
+from storage.tables import Meeting, MeetingStatus, Member
 
 Finder = Callable[..., Awaitable[Sequence[Meeting]]]
 Step = Callable[[AsyncSession, JobContext, Meeting], Awaitable[None]]
@@ -70,7 +70,7 @@ def _audit(
 
 
 async def send_agenda(session: AsyncSession, ctx: JobContext, meeting: Meeting) -> None:
-    if meeting.agenda_sent_at is not None or meeting.status != meetings.SCHEDULED:
+    if meeting.agenda_sent_at is not None or meeting.status != MeetingStatus.SCHEDULED:
         return  # another replica, or a cancellation, came first
     view = await load(session, ctx.settings, meeting)
     render = _renderer(agenda_message, view, ctx)
@@ -102,7 +102,7 @@ def _renderer(build: Build, view: MeetingView, ctx: JobContext) -> Render:
 
 
 async def announce_start(session: AsyncSession, ctx: JobContext, meeting: Meeting) -> None:
-    if meeting.start_reminded_at is not None or meeting.status != meetings.SCHEDULED:
+    if meeting.start_reminded_at is not None or meeting.status != MeetingStatus.SCHEDULED:
         return
     late = ctx.now >= meetings.ends_at(meeting)  # after downtime: a "starts now" would mislead
     if not late:
@@ -142,7 +142,7 @@ async def remind_minutes(session: AsyncSession, ctx: JobContext, meeting: Meetin
 
 
 async def continue_series(session: AsyncSession, ctx: JobContext, meeting: Meeting) -> None:
-    if meeting.status != meetings.SCHEDULED or meetings.ends_at(meeting) > ctx.now:
+    if meeting.status != MeetingStatus.SCHEDULED or meetings.ends_at(meeting) > ctx.now:
         return
     nxt, created = await ensure_next(session, ctx.settings, meeting, now=ctx.now)
     if nxt is not None and created:

@@ -30,9 +30,10 @@ from bot.notify import NoticeKey, to_groups, to_person
 from bot.render import MessageBuilder
 from bot.scheduler import JobContext
 from bot.settings import Settings
-from storage import outbox, people, schedule
+from storage import ledger, people, schedule
 from storage.db import transaction
-from storage.tables import Member, Project, Task
+from storage.rows import id_of
+from storage.tables import Member, Project, Task, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ async def find_due(session: AsyncSession, ctx: JobContext) -> list[Due]:
     tasks = await schedule.open_tasks_due_between(session, start=start, end=end)
     zones = await project_zones(session, ctx, {t.project_id for t in tasks})
     due = [d for task in tasks if (d := due_reminder(ctx, task, zones[task.project_id]))]
-    sent = await outbox.existing_keys(session, [d.key for d in due])
+    sent = await ledger.existing_keys(session, [d.key for d in due])
     return [d for d in due if d.key not in sent]
 
 
@@ -107,9 +108,13 @@ def due_reminder(ctx: JobContext, task: Task, zone: ZoneInfo) -> Due | None:
 
 async def remind(session: AsyncSession, ctx: JobContext, due: Due) -> None:
     task = await schedule.claim(session, Task, due.task_id)
-    if task is None or task.status == "done" or due_reminder_key(ctx, task, due) != due.key:
+    if (
+        task is None
+        or task.status == TaskStatus.DONE
+        or due_reminder_key(ctx, task, due) != due.key
+    ):
         return  # another replica has it, or it changed since the scan
-    if not await outbox.claim_notification(session, key=due.key, now=ctx.now):
+    if not await ledger.claim_notification(session, key=due.key, now=ctx.now):
         return
     notice = await notice_for(session, ctx, task, due.kind)
     key = NoticeKey(due.key)
@@ -158,9 +163,9 @@ async def escalate(session: AsyncSession, ctx: JobContext, task: Task, project: 
     await support.escalate(
         session,
         ctx,
-        project_id=project.id or 0,
+        project_id=id_of(project),
         subject_type="task",
-        subject_id=task.id or 0,
+        subject_id=id_of(task),
         reason=reason,
     )
 

@@ -3,9 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+
+class IssueStatus(StrEnum):
+    OPEN = "open"  # reported, not triaged yet
+    TRIAGED = "triaged"  # has an owner and a plan
+    RESOLVED = "resolved"  # fixed, waiting for the reporter to verify
+    CLOSED = "closed"
+
+
+class Urgency(StrEnum):
+    HIGH = "high"  # the green channel: a shorter plan SLA
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class IssueRole(StrEnum):
+    """How a department takes part in an issue."""
+
+    INVOLVED = "involved"
+    SUPPORT = "support"
 
 
 class Issue(SQLModel, table=True):
@@ -30,10 +51,10 @@ class Issue(SQLModel, table=True):
     number: int
     title: str = Field(max_length=500)
     description: str | None = None
-    urgency: str = Field(default="medium", max_length=10)
+    urgency: str = Field(default=Urgency.MEDIUM, max_length=10)
     category: str | None = Field(default=None, max_length=100)
     reporter_id: int | None = Field(default=None, foreign_key="member.id")
-    status: str = Field(default="open", max_length=20)  # open/triaged/resolved/closed
+    status: str = Field(default=IssueStatus.OPEN, max_length=20)
     primary_department_id: int | None = Field(default=None, foreign_key="department.id")
     owner_id: int | None = Field(default=None, foreign_key="member.id")
     eta_at: datetime | None = None
@@ -53,7 +74,7 @@ class Issue(SQLModel, table=True):
 class IssueDepartment(SQLModel, table=True):
     issue_id: int = Field(foreign_key="issue.id", primary_key=True)
     department_id: int = Field(foreign_key="department.id", primary_key=True)
-    role: str = Field(max_length=10, primary_key=True)  # involved / support
+    role: str = Field(max_length=10, primary_key=True)  # an IssueRole
 
 
 class IssueEntry(SQLModel, table=True):

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    DONE = "done"  # minutes published
+    CANCELLED = "cancelled"
 
 
 class Meeting(SQLModel, table=True):
@@ -21,7 +28,7 @@ class Meeting(SQLModel, table=True):
     recorder_id: int | None = Field(default=None, foreign_key="member.id")
     every_weekday: int | None = None  # weekly recurrence, 0 = Monday
     series_id: int | None = Field(default=None, foreign_key="meeting.id")
-    status: str = Field(default="scheduled", max_length=12)
+    status: str = Field(default=MeetingStatus.SCHEDULED, max_length=12)
     agenda_due_at: datetime | None = Field(default=None, index=True)
     agenda_sent_at: datetime | None = None
     start_reminded_at: datetime | None = None

@@ -3,9 +3,33 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+
+class ProjectStatus(StrEnum):
+    ACTIVE = "active"  # the only state so far: schedulers and digests look at active ones
+
+
+class CharterStatus(StrEnum):
+    PENDING = "pending"  # sent for sign-off
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class TaskStatus(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    IN_REVIEW = "in_review"
+    BLOCKED = "blocked"
+    DONE = "done"
+
+
+class EscalationStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
 
 
 class Project(SQLModel, table=True):
@@ -17,10 +41,10 @@ class Project(SQLModel, table=True):
     owner_id: int | None = Field(default=None, foreign_key="member.id")
     sponsor_id: int | None = Field(default=None, foreign_key="member.id")
     coordinator_id: int | None = Field(default=None, foreign_key="member.id")
-    status: str = Field(default="active", max_length=20)
+    status: str = Field(default=ProjectStatus.ACTIVE, max_length=20)
     scope: str | None = None
     budget: str | None = Field(default=None, max_length=200)
-    charter_status: str | None = Field(default=None, max_length=20)  # pending/approved/rejected
+    charter_status: str | None = Field(default=None, max_length=20)  # a CharterStatus
     created_by: int | None = Field(default=None, foreign_key="member.id")
     created_at: datetime
     updated_at: datetime
@@ -82,8 +106,8 @@ class Task(SQLModel, table=True):
     due_at: datetime | None = None  # the deadline instant (UTC)
     due_has_time: bool = False  # False: the deadline is the end of ``due_at``'s local day
     standard: str | None = None  # deliverable standard (交付标准)
-    status: str = Field(default="todo", max_length=20)
-    status_before_block: str | None = Field(default=None, max_length=20)
+    status: str = Field(default=TaskStatus.TODO, max_length=20)
+    status_before_block: str | None = Field(default=None, max_length=20)  # a TaskStatus
     blocked_reason: str | None = None
     blocked_at: datetime | None = None
     blocked_seconds: int = 0  # total time spent blocked, for the retrospective
@@ -154,7 +178,7 @@ class Escalation(SQLModel, table=True):
     subject_id: int
     reason: str
     level: int = 1
-    status: str = Field(default="open", max_length=10)
+    status: str = Field(default=EscalationStatus.OPEN, max_length=10)
     opened_by: int | None = Field(default=None, foreign_key="member.id")  # None: automatic
     opened_at: datetime
     level_started_at: datetime

@@ -4,9 +4,40 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import Index, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+
+class RequestKind(StrEnum):
+    PEOPLE = "people"
+    MATERIAL = "material"
+    BUDGET = "budget"
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"  # in its approval chain
+    SUGGESTED = "suggested"  # an approver proposed changes; the requester decides
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    RECEIVED = "received"  # the requester has the resource
+    RETURNED = "returned"  # given back, waiting for the owner to confirm
+    CLOSED = "closed"
+
+
+class ApprovalStatus(StrEnum):
+    """One approval step's state."""
+
+    WAITING = "waiting"  # an earlier step decides first
+    PENDING = "pending"  # the approver's turn
+    APPROVED = "approved"
+    AUTO = "auto"  # passed without a decision (``approval_chain.is_automatic``)
+    REJECTED = "rejected"
+    SUGGESTED = "suggested"  # approved with changes, the requester decides
+    ADJUSTED = "adjusted"  # the requester accepted the suggestion
+    CANCELLED = "cancelled"  # the chain ended elsewhere
 
 
 class ResourceRequest(SQLModel, table=True):
@@ -17,7 +48,7 @@ class ResourceRequest(SQLModel, table=True):
     number: int
     requester_id: int = Field(foreign_key="member.id", index=True)
     requester_department_id: int | None = Field(default=None, foreign_key="department.id")
-    kind: str = Field(max_length=10)  # people / material / budget
+    kind: str = Field(max_length=10)  # a RequestKind
     description: str
     # A people request may name the person (``@grace``): conflicts are checked on them.
     resource_member_id: int | None = Field(default=None, foreign_key="member.id")
@@ -29,7 +60,7 @@ class ResourceRequest(SQLModel, table=True):
     purpose: str | None = None
     return_method: str | None = None
     owner_department_id: int | None = Field(default=None, foreign_key="department.id")
-    status: str = Field(default="pending", max_length=20)
+    status: str = Field(default=RequestStatus.PENDING, max_length=20)
     suggestion: str | None = None
     received_at: datetime | None = None
     return_evidence: str | None = None
@@ -62,8 +93,7 @@ class ApprovalStep(SQLModel, table=True):
     rule: str = Field(max_length=30)  # requester_leader / owner_department / threshold / charter
     approver_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     department_id: int | None = Field(default=None, foreign_key="department.id")
-    # waiting/pending/approved/auto/rejected/suggested/adjusted/cancelled
-    status: str = Field(default="waiting", max_length=12)
+    status: str = Field(default=ApprovalStatus.WAITING, max_length=12)
     decided_by: int | None = Field(default=None, foreign_key="member.id")
     decided_at: datetime | None = None
     reason: str | None = None

@@ -1,12 +1,24 @@
-"""Delivery and bookkeeping: the outbox, the notification-key ledger, card references,
-and the audit log."""
+"""The transactional outbox: outbound messages and each chat's delivery lane."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for its turn (or for a retry)
+    SENT = "sent"
+    FAILED = "failed"  # gave up: ``concord outbox retry`` queues it again
+
+
+class OutboxKind(StrEnum):
+    SEND = "send"  # a new message
+    UPDATE = "update"  # an edit of a card posted before (``card_key``)
+    EPHEMERAL = "ephemeral"  # visible to one person only
 
 
 class Outbox(SQLModel, table=True):
@@ -50,10 +62,10 @@ class Outbox(SQLModel, table=True):
     account_id: str | None = Field(default=None, max_length=200)
     # The inbound event this row answers (None: a notice, card or reminder); for tracing.
     reply_to: str | None = Field(default=None, max_length=200)
-    kind: str = Field(default="send", max_length=10)  # send / update / ephemeral
+    kind: str = Field(default=OutboxKind.SEND, max_length=10)
     card_key: str | None = Field(default=None, max_length=100)
     payload: str  # JSON of the neutral message
-    status: str = Field(default="pending", max_length=10)  # pending / sent / failed
+    status: str = Field(default=OutboxStatus.PENDING, max_length=10)
     attempts: int = 0
     next_attempt_at: datetime
     claimed_by: str | None = Field(default=None, max_length=100)
@@ -80,38 +92,3 @@ class OutboxLane(SQLModel, table=True):
     refilled_at: datetime | None = None
     next_send_at: datetime | None = None
     last_sent_at: datetime | None = None
-
-
-class NotificationKey(SQLModel, table=True):
-    """Ledger of proactive messages: a key can be written once, so it is sent once."""
-
-    key: str = Field(primary_key=True, max_length=200)
-    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
-    created_at: datetime
-
-
-class CardRef(SQLModel, table=True):
-    """Where a card was posted, so later updates can edit it in place."""
-
-    __table_args__ = (UniqueConstraint("card_key", "platform", "chat_external_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    card_key: str = Field(max_length=100, index=True)
-    platform: str = Field(max_length=20)
-    chat_external_id: str = Field(max_length=200)
-    message_id: str = Field(max_length=200)
-    created_at: datetime
-
-
-class AuditLog(SQLModel, table=True):
-    """Every state change: who, when, what, from which platform."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(index=True)
-    actor_id: int | None = Field(default=None, foreign_key="member.id")
-    platform: str | None = Field(default=None, max_length=20)
-    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
-    action: str = Field(max_length=60)
-    entity: str = Field(max_length=20)
-    entity_id: int | None = None
-    detail: str | None = None  # JSON: from/to and other facts

@@ -1,0 +1,1 @@
+"""The Feishu / Lark adapter (see adapters/feishu/adapter.py)."""
