@@ -59,6 +59,11 @@ class SwitchableProxy:
             writer.transport.abort()
         self.open.clear()
 
+    async def close(self) -> None:
+        await self.down()
+        assert self.server is not None
+        await self.server.wait_closed()
+
     def url(self, database_url: str) -> str:
         proxied = make_url(database_url).set(host="127.0.0.1", port=self.port)
         return proxied.render_as_string(hide_password=False)
@@ -105,9 +110,17 @@ async def ran_titles(rig: FaultRig) -> Counter[str]:
     return Counter(title for (title,) in await rig.rows("SELECT title FROM task"))
 
 
-async def test_the_database_away_for_a_while(rig: FaultRig, pg_url: str) -> None:
-    proxy = SwitchableProxy(make_url(pg_url).host or "127.0.0.1", make_url(pg_url).port or 5432)
-    await proxy.up()
+@pytest.fixture
+async def proxy(pg_url: str) -> AsyncIterator[SwitchableProxy]:
+    made = SwitchableProxy(make_url(pg_url).host or "127.0.0.1", make_url(pg_url).port or 5432)
+    await made.up()
+    yield made
+    await made.close()
+
+
+async def test_the_database_away_for_a_while(
+    rig: FaultRig, proxy: SwitchableProxy, pg_url: str
+) -> None:
     server = rig.server(database_url=proxy.url(pg_url))
     await server.start()
     channels = ("C201", "C202", "C203")
