@@ -185,13 +185,15 @@ async def test_without_a_template_someone_else_typing_it_is_refused(rig: DingTal
 @asynccontextmanager
 async def database_down(app: App) -> AsyncIterator[None]:
     """The inbox's database unreachable (connection refused), then back."""
-    sessions = app.inbox.sessions
+    sessions, intake = app.inbox.sessions, app.inbox.intake_engine
     dead = db.create_engine(DEAD_DATABASE)
     app.inbox.sessions = db.session_factory(dead)
+    if intake is not None:  # PostgreSQL stores through a pool of its own
+        app.inbox.intake_engine = dead
     try:
         yield
     finally:
-        app.inbox.sessions = sessions
+        app.inbox.sessions, app.inbox.intake_engine = sessions, intake
         await dead.dispose()
 
 
