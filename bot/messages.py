@@ -100,7 +100,11 @@ class Message:
         lines: list[str] = []
         for block in self.blocks:
             lines.extend(_plain_lines(block))
-        text = "\n".join(lines)
+        return self.plain("\n".join(lines), mention_prefix)
+
+    def plain(self, text: str, mention_prefix: str = "@") -> str:
+        """This message's markup in ``text`` as plain text: names instead of mentions, the
+        fallback of each instant, no bold (headers, button labels, notifications)."""
         names = {m.member_id: m.name for m in self.mentions}
         text = MENTION_RE.sub(lambda m: mention_prefix + names.get(int(m.group(1)), "?"), text)
         text = WHEN_RE.sub(lambda m: m.group(3), text)

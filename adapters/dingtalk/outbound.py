@@ -173,10 +173,7 @@ def markdown(text: str, message: Message, at: dict[str, None]) -> str:
 
 def plain(text: str, message: Message) -> str:
     """Neutral markup → plain text (titles, button labels): names instead of mentions."""
-    names = {m.member_id: m.name for m in message.mentions}
-    text = MENTION_RE.sub(lambda m: "@" + names.get(int(m.group(1)), "?"), text)
-    text = WHEN_RE.sub(lambda m: m.group(3), text)
-    return text.replace("**", "")
+    return message.plain(text)
 
 
 def _block(block: Block, message: Message, at: dict[str, None]) -> str:

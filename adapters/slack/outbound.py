@@ -80,10 +80,7 @@ def mrkdwn(text: str, message: Message) -> str:
 
 def plain(text: str, message: Message) -> str:
     """Neutral markup → plain text (headers, button labels): names instead of mentions."""
-    names = {m.member_id: m.name for m in message.mentions}
-    text = MENTION_RE.sub(lambda m: "@" + names.get(int(m.group(1)), "?"), text)
-    text = WHEN_RE.sub(lambda m: m.group(3), text)
-    return text.replace("**", "")
+    return message.plain(text)
 
 
 def escape(text: str) -> str:
