@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
@@ -174,6 +174,15 @@ def fill_section(target: Any, data: Mapping[str, Any], env: Mapping[str, str], p
 
 
 SectionLoader = Callable[[Mapping[str, Any], Mapping[str, str]], Any]
+S = TypeVar("S")
+
+
+def adapter_section(settings: Settings, name: str, kind: type[S]) -> S:
+    """An adapter's own section of ``settings`` (its defaults when the file has none)."""
+    section = settings.adapters.setdefault(name, kind())
+    if not isinstance(section, kind):
+        raise TypeError(f"[{name}] holds {type(section).__name__}, not {kind.__name__}")
+    return section
 
 
 def load_settings(

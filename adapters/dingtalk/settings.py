@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.errors import ConfigError
 from bot.i18n import normalize_locale
-from bot.settings import Settings, fill_section
+from bot.settings import Settings, adapter_section, fill_section
 
 NAME = "dingtalk"
 MODES = ("stream", "http")
@@ -51,9 +51,7 @@ def load(table: Mapping[str, Any], env: Mapping[str, str]) -> DingTalkSettings:
 
 def of(settings: Settings) -> DingTalkSettings:
     """The ``[dingtalk]`` section of ``settings`` (defaults when the file has none)."""
-    section = settings.adapters.setdefault(NAME, DingTalkSettings())
-    assert isinstance(section, DingTalkSettings)
-    return section
+    return adapter_section(settings, NAME, DingTalkSettings)
 
 
 def validate(settings: DingTalkSettings) -> None:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
 from bot.i18n import normalize_locale
-from bot.settings import Settings, fill_section
+from bot.settings import Settings, adapter_section, fill_section
 
 NAME = "feishu"
 FEISHU_DOMAIN = "https://open.feishu.cn"
@@ -45,9 +45,7 @@ def load(table: Mapping[str, Any], env: Mapping[str, str]) -> FeishuSettings:
 
 def of(settings: Settings) -> FeishuSettings:
     """The ``[feishu]`` section of ``settings`` (defaults when the file has none)."""
-    section = settings.adapters.setdefault(NAME, FeishuSettings())
-    assert isinstance(section, FeishuSettings)
-    return section
+    return adapter_section(settings, NAME, FeishuSettings)
 
 
 def validate(settings: FeishuSettings) -> None:

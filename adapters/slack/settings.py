@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import ConfigError
-from bot.settings import Settings, fill_section
+from bot.settings import Settings, adapter_section, fill_section
 
 NAME = "slack"
 
@@ -35,9 +35,7 @@ def load(table: Mapping[str, Any], env: Mapping[str, str]) -> SlackSettings:
 
 def of(settings: Settings) -> SlackSettings:
     """The ``[slack]`` section of ``settings`` (defaults when the file has none)."""
-    section = settings.adapters.setdefault(NAME, SlackSettings())
-    assert isinstance(section, SlackSettings)
-    return section
+    return adapter_section(settings, NAME, SlackSettings)
 
 
 def validate(slack: SlackSettings) -> None:
