@@ -14,6 +14,11 @@ Crash window: the platform accepts a message, then the worker dies before its tr
 commits. The row is still pending, so the next worker sends it again — at most that one
 message per chat, since a chat sends one message per transaction. ``Target.idempotency_key``
 (``outbox:<id>``) lets adapters use the platform's own de-duplication where it exists.
+
+Files (``Message.attachment``) go in two steps: the upload, then the post of the uploaded
+file. The upload's reference is recorded with the attempt's outcome, so when the post fails
+(a 5xx) the retry posts the same upload: the file is posted once, and uploaded again only
+if the worker died between the two steps. The bytes stay stored until the post succeeds.
 """
 
 from __future__ import annotations
@@ -28,40 +33,15 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock, to_aware_utc, to_utc
-from bot.messages import Message, Target
+from bot.messages import Attachment, Message, Target
 from bot.platform import Platform, PlatformError
-from bot.ratelimit import AppLimits, TokenBucket
+from bot.ratelimit import AppLimits, DeliveryPolicy, TokenBucket
 from bot.settings import DeliverySettings
 from storage import cards, outbox, people
 from storage.db import SessionFactory, is_sqlite, transaction
 from storage.tables import Outbox, OutboxKind, OutboxLane, OutboxStatus
 
 logger = logging.getLogger("concord.delivery")
-
-
-@dataclass(frozen=True)
-class DeliveryPolicy:
-    base_backoff: float = 2.0
-    max_backoff: float = 300.0
-    max_retry_after: float = 3600.0
-    give_up_after: timedelta = timedelta(hours=6)
-    chats_per_pass: int = 50
-
-    @classmethod
-    def from_settings(cls, settings: DeliverySettings) -> DeliveryPolicy:
-        return cls(
-            base_backoff=settings.base_backoff_seconds,
-            max_backoff=settings.max_backoff_seconds,
-            max_retry_after=settings.max_retry_after_seconds,
-            give_up_after=timedelta(minutes=settings.give_up_after_minutes),
-            chats_per_pass=settings.chats_per_pass,
-        )
-
-    def delay(self, error: PlatformError, attempts: int) -> float:
-        """Seconds until the next attempt: the platform's Retry-After, else backoff."""
-        if error.retry_after is not None:
-            return min(max(float(error.retry_after), 0.0), self.max_retry_after)
-        return min(self.base_backoff * 2.0 ** max(attempts - 1, 0), self.max_backoff)
 
 
 class Deliverer:
@@ -180,13 +160,16 @@ class Deliverer:
         account = None
         if row.kind == OutboxKind.EPHEMERAL and (row.account_id or row.member_id is not None):
             account = row.account_id or await _account(session, row)
-        return _Claim(row, lane, edit_of, account)
+        file = await outbox.file_of(session, row.id) if row.id is not None else None
+        if file is None:
+            return _Claim(row, lane, edit_of, account)
+        return _Claim(row, lane, edit_of, account, file.data, file.upload_ref)
 
     async def _send(self, claim: _Claim) -> str | PlatformError | None:
         """The platform call; its failure as a value (the message is never lost)."""
         row = claim.row
         adapter = self.platforms[row.platform]
-        message = Message.from_json(row.payload)
+        message = Message.from_json(row.payload, claim.file_data)
         target = Target(
             row.platform,
             row.chat_external_id,
@@ -196,6 +179,8 @@ class Deliverer:
             idempotency_key=f"outbox:{row.id}",
         )
         try:
+            if message.attachment is not None:
+                return await self._send_file(claim, adapter, target, message, message.attachment)
             if claim.edit_of is not None:
                 await adapter.update(target, claim.edit_of, message)
                 return claim.edit_of
@@ -210,14 +195,38 @@ class Deliverer:
             logger.exception("adapter %s raised on outbox message %s", row.platform, row.id)
             return PlatformError(f"{type(error).__name__}: {error}")
 
+    @staticmethod
+    async def _send_file(
+        claim: _Claim, adapter: Platform, target: Target, message: Message, file: Attachment
+    ) -> str:
+        if claim.account is not None:  # a private file goes to the person's direct messages
+            target = Target(
+                target.platform,
+                claim.account,
+                is_direct=True,
+                member_id=target.member_id,
+                idempotency_key=target.idempotency_key,
+            )
+        if claim.upload_ref is None:
+            claim.upload_ref = await adapter.upload_file(target, file)
+            claim.uploaded_now = True
+        return await adapter.send_file(target, message, claim.upload_ref)
+
     async def _record(
         self, session: AsyncSession, claim: _Claim, outcome: str | PlatformError | None
     ) -> None:
         row, lane = claim.row, claim.lane
+        assert row.id is not None
         if isinstance(outcome, PlatformError):
             self._failed(row, outcome)
+            if claim.uploaded_now and claim.upload_ref is not None:
+                await outbox.remember_upload(
+                    session, outbox_id=row.id, upload_ref=claim.upload_ref, now=self._now()
+                )
         else:
             await self._sent(session, row, outcome)
+            if claim.file_data is not None:
+                await outbox.drop_file(session, row.id)
         session.add(row)
         lane.last_sent_at = self._now()
         session.add(lane)
@@ -268,6 +277,9 @@ class _Claim:
     lane: OutboxLane
     edit_of: str | None  # the posted message an update edits (None: post it anew)
     account: str | None  # who alone sees an ephemeral message
+    file_data: bytes | None = None  # the bytes of the file the message carries
+    upload_ref: str | None = None  # the platform's reference to the file's upload
+    uploaded_now: bool = False  # uploaded in this attempt: remember it even if the post fails
 
 
 async def _reloaded(session: AsyncSession, model: type[Any], key: Any) -> Any:

@@ -212,6 +212,7 @@ class Dispatcher:
         ids: list[int] = []
         for item in answer:
             row = enqueue_answer(session, origin, item, now=now, hold_until=hold_until)
+            await attach_file(session, row, item.message)
             ids.append(await saved_id(session, row))
         for item in items:
             if not is_answer(item):
@@ -286,7 +287,7 @@ async def queue(session: AsyncSession, ctx: Context, item: Outgoing, now: dateti
     target = item.target
     platform = target.platform if target else ctx.platform
     chat_id = target.chat_id if target else ctx.chat.external_id
-    outbox.enqueue(
+    row = outbox.enqueue(
         session,
         platform=platform,
         chat_external_id=chat_id,
@@ -298,6 +299,13 @@ async def queue(session: AsyncSession, ctx: Context, item: Outgoing, now: dateti
         card_key=item.message.card_key,
         thread_id=target.thread_id if target else None,
     )
+    await attach_file(session, row, item.message)
+
+
+async def attach_file(session: AsyncSession, row: Outbox, message: Message) -> None:
+    """A file message's bytes go beside its outbox row, in the same transaction."""
+    if message.attachment is not None:
+        await outbox.attach_file(session, row, message.attachment.data)
 
 
 async def fill_accounts(session: AsyncSession, items: Sequence[Outgoing]) -> list[Outgoing]:

@@ -368,8 +368,15 @@ class Inbox:
 
 
 def _answer(outcome: Outcome) -> Answer:
-    replies = outcome.answer + outcome.updates
-    return Answer(replies, outcome.outbox_ids, failed=outcome.failed is not None)
+    # A file cannot ride in a platform's response: it stays in the outbox, uploaded from there.
+    kept = [
+        (reply, row)
+        for reply, row in zip(outcome.answer, outcome.outbox_ids, strict=False)
+        if reply.message.attachment is None
+    ]
+    replies = tuple(reply for reply, _ in kept) + outcome.updates
+    ids = tuple(row for _, row in kept)
+    return Answer(replies, ids, failed=outcome.failed is not None)
 
 
 def _after(moment: datetime | None, now: datetime) -> bool:

@@ -79,12 +79,30 @@ _BLOCK_TYPES: dict[str, type[Any]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent as a message of its own (a spreadsheet, a chart): each adapter uploads it
+    and posts it natively. Its bytes are stored beside the outbox row, not in the payload."""
+
+    name: str  # the file name people see, e.g. "Apollo-20261126-retro.xlsx"
+    mime_type: str
+    data: bytes = field(repr=False)
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime_type.startswith("image/")
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
-    """A neutral message. ``card_key`` names a card that may later be updated in place."""
+    """A neutral message. ``card_key`` names a card that may later be updated in place.
+
+    With an ``attachment`` the message is that file; its blocks, if any, are the caption
+    (shown where the platform puts a comment on a file, e.g. Slack)."""
 
     blocks: tuple[Block, ...]
     mentions: tuple[Mention, ...] = ()
     card_key: str | None = None
+    attachment: Attachment | None = None
 
     @property
     def buttons(self) -> tuple[Button, ...]:
@@ -111,18 +129,26 @@ class Message:
         return text.replace("**", "")
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "blocks": [{"type": type(b).__name__.lower(), **asdict(b)} for b in self.blocks],
-                "mentions": [asdict(m) for m in self.mentions],
-                "card_key": self.card_key,
-            },
-            ensure_ascii=False,
-        )
+        """The payload of an outbox row; an attachment's bytes are stored apart from it."""
+        data: dict[str, Any] = {
+            "blocks": [{"type": type(b).__name__.lower(), **asdict(b)} for b in self.blocks],
+            "mentions": [asdict(m) for m in self.mentions],
+            "card_key": self.card_key,
+        }
+        if self.attachment is not None:
+            file = self.attachment
+            data["attachment"] = {
+                "name": file.name,
+                "mime_type": file.mime_type,
+                "size": len(file.data),
+            }
+        return json.dumps(data, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, raw: str) -> Message:
+    def from_json(cls, raw: str, file_data: bytes | None = None) -> Message:
+        """``file_data``: the stored bytes of the attachment the payload names."""
         data = json.loads(raw)
+        file = data.get("attachment")
         return cls(
             blocks=tuple(_block_from_dict(b) for b in data["blocks"]),
             mentions=tuple(
@@ -130,6 +156,9 @@ class Message:
                 for m in data.get("mentions", [])
             ),
             card_key=data.get("card_key"),
+            attachment=Attachment(file["name"], file["mime_type"], file_data or b"")
+            if file
+            else None,
         )
 
 

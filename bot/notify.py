@@ -155,5 +155,7 @@ async def send_once(
         member_id=target.member_id,
         card_key=message.card_key,
     )
+    if message.attachment is not None:
+        await outbox.attach_file(session, row, message.attachment.data)
     await ledger.link_notification(session, key=key, outbox_id=await saved_id(session, row))
     return True

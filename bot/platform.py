@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.messages import Message, Target
+from bot.messages import Attachment, Message, Target
 
 
 class PlatformError(Exception):
@@ -32,4 +32,15 @@ class Platform(Protocol):
 
     async def send_ephemeral(self, target: Target, account_id: str, message: Message) -> None:
         """Show ``message`` in ``target`` to one person only (or DM them where unsupported)."""
+        ...
+
+    async def upload_file(self, target: Target, file: Attachment) -> str:
+        """Upload a file's bytes for ``target``, posting nothing yet; the platform's
+        reference to the upload (a file id or key). The outbox remembers it, so a retry
+        after a failed post does not upload again."""
+        ...
+
+    async def send_file(self, target: Target, message: Message, file_ref: str) -> str:
+        """Post the uploaded file (``message.attachment``, uploaded as ``file_ref``) in
+        ``target``; return the id of the posted message."""
         ...

@@ -2,7 +2,8 @@
 
 ``AppLimits`` keeps one bucket per platform in this process (with N replicas configure 1/N of
 the app limit); the per-chat buckets live on the chat's ``OutboxLane`` row, so every replica
-shares them (``bot.delivery`` loads and stores them).
+shares them (``bot.delivery`` loads and stores them). ``DeliveryPolicy`` says how long a
+failed message waits before its next attempt.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.platform import PlatformError
 from bot.settings import DeliverySettings, RateLimit
 
 
@@ -84,3 +86,28 @@ class AppLimits:
 
     def take(self, platform: str, now: datetime) -> bool:
         return self.bucket(platform).take(now)
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    base_backoff: float = 2.0
+    max_backoff: float = 300.0
+    max_retry_after: float = 3600.0
+    give_up_after: timedelta = timedelta(hours=6)
+    chats_per_pass: int = 50
+
+    @classmethod
+    def from_settings(cls, settings: DeliverySettings) -> DeliveryPolicy:
+        return cls(
+            base_backoff=settings.base_backoff_seconds,
+            max_backoff=settings.max_backoff_seconds,
+            max_retry_after=settings.max_retry_after_seconds,
+            give_up_after=timedelta(minutes=settings.give_up_after_minutes),
+            chats_per_pass=settings.chats_per_pass,
+        )
+
+    def delay(self, error: PlatformError, attempts: int) -> float:
+        """Seconds until the next attempt: the platform's Retry-After, else backoff."""
+        if error.retry_after is not None:
+            return min(max(float(error.retry_after), 0.0), self.max_retry_after)
+        return min(self.base_backoff * 2.0 ** max(attempts - 1, 0), self.max_backoff)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, delete, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import Outbox, OutboxKind, OutboxLane, OutboxStatus
+from storage.tables import Outbox, OutboxFile, OutboxKind, OutboxLane, OutboxStatus
 
 
 def enqueue(
@@ -176,3 +176,30 @@ async def mark_answered(session: AsyncSession, *, ids: Sequence[int], now: datet
         .where(col(Outbox.id).in_(ids), col(Outbox.status) == OutboxStatus.PENDING)
         .values(status=OutboxStatus.SENT, sent_at=now, last_error="answered in the request")
     )
+
+
+async def attach_file(session: AsyncSession, row: Outbox, data: bytes) -> None:
+    """Store the bytes of the file ``row`` carries, in the transaction that queues it."""
+    await session.flush()  # the row's id
+    assert row.id is not None
+    session.add(OutboxFile(outbox_id=row.id, data=data))
+
+
+async def file_of(session: AsyncSession, outbox_id: int) -> OutboxFile | None:
+    return await session.get(OutboxFile, outbox_id)
+
+
+async def remember_upload(
+    session: AsyncSession, *, outbox_id: int, upload_ref: str, now: datetime
+) -> None:
+    """The platform has the file: a retry posts this upload instead of uploading again."""
+    await session.exec(
+        update(OutboxFile)
+        .where(col(OutboxFile.outbox_id) == outbox_id)
+        .values(upload_ref=upload_ref, uploaded_at=now)
+    )
+
+
+async def drop_file(session: AsyncSession, outbox_id: int) -> None:
+    """The file message was posted: its bytes are no longer needed."""
+    await session.exec(delete(OutboxFile).where(col(OutboxFile.outbox_id) == outbox_id))

@@ -1,12 +1,16 @@
-"""Printing neutral messages to a terminal, and remembering the last message with buttons."""
+"""Printing neutral messages to a terminal, and remembering the last message with buttons.
+
+Files are written to a folder (``exports_dir``) and their path is printed."""
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from bot.messages import Message, Target
+from bot.messages import Attachment, Message, Target
 
 PLATFORM = "console"
 
@@ -23,8 +27,9 @@ class ConsolePlatform:
 
     name = PLATFORM
 
-    def __init__(self, write: Callable[[str], None]) -> None:
+    def __init__(self, write: Callable[[str], None], files_dir: str | Path = "exports") -> None:
         self.write = write
+        self.files_dir = Path(files_dir)
         self.current_chat = "console"
         self.last_buttons: ClickTarget | None = None
         self._ids = itertools.count(1)
@@ -55,6 +60,26 @@ class ConsolePlatform:
 
     async def send_ephemeral(self, target: Target, account_id: str, message: Message) -> None:
         self.show(message, chat_id=target.chat_id, is_direct=target.is_direct)
+
+    async def upload_file(self, target: Target, file: Attachment) -> str:
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / safe_file_name(file.name)
+        path.write_bytes(file.data)
+        return str(path)
+
+    async def send_file(self, target: Target, message: Message, file_ref: str) -> str:
+        name = message.attachment.name if message.attachment else Path(file_ref).name
+        caption = message.plain_text() + "\n" if message.blocks else ""
+        prefix = f"[to @{target.chat_id}] " if target.is_direct else ""
+        if not target.is_direct and target.chat_id != self.current_chat:
+            prefix = f"[to {target.chat_id}] "
+        self.write(f"{prefix}{caption}📎 {name} → {file_ref}")
+        return f"c{next(self._ids)}"
+
+
+def safe_file_name(name: str) -> str:
+    """The file's own name, without anything that would leave the folder."""
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", name).strip(". ") or "file"
 
 
 class ConsoleAdapter:

@@ -22,7 +22,7 @@ from storage.tables.meetings import (
     MeetingParticipant,
     MeetingStatus,
 )
-from storage.tables.outbox import Outbox, OutboxKind, OutboxLane, OutboxStatus
+from storage.tables.outbox import Outbox, OutboxFile, OutboxKind, OutboxLane, OutboxStatus
 from storage.tables.people import Chat, Department, Member, MemberIdentity
 from storage.tables.projects import (
     CharterStatus,
@@ -75,6 +75,7 @@ __all__ = [
     "MemberIdentity",
     "NotificationKey",
     "Outbox",
+    "OutboxFile",
     "OutboxKind",
     "OutboxLane",
     "OutboxStatus",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, text
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 
@@ -92,3 +92,17 @@ class OutboxLane(SQLModel, table=True):
     refilled_at: datetime | None = None
     next_send_at: datetime | None = None
     last_sent_at: datetime | None = None
+
+
+class OutboxFile(SQLModel, table=True):
+    """The bytes of a file an outbox message carries (``Message.attachment``), kept until
+    the message is sent, so a retry after a crash still has them. ``upload_ref`` is the
+    platform's reference to an upload that succeeded (Slack file id, Feishu file_key, DingTalk
+    media_id): a retry after a failed post posts that upload instead of uploading again."""
+
+    outbox_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True)
+    )
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    upload_ref: str | None = Field(default=None, max_length=500)
+    uploaded_at: datetime | None = None

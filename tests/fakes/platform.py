@@ -1,6 +1,7 @@
 """A ``bot.platform.Platform`` that records what it delivers and can be scripted to fail.
 
-``fail_next(error, …)`` makes the next calls raise (e.g. ``PlatformError(retry_after=30)``);
+``fail_next(error, …)`` makes the next calls raise (e.g. ``PlatformError(retry_after=30)``),
+``fail_next_upload`` the next file uploads;
 ``hold_before``/``hold_after`` park a call on an event so a test can kill the worker there.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import Clock
-from bot.messages import Message, Target
+from bot.messages import Attachment, Message, Target
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,12 @@ class FakePlatform:
         self.clock = clock
         self.interleave = interleave  # yield to other tasks inside every call
         self.deliveries: list[Delivery] = []
+        self.uploads: list[Attachment] = []  # every upload accepted, in order
         # Shared by several fakes (one per replica): every delivery in real order.
         self.journal = journal if journal is not None else []
         self.calls = 0
-        self._script: list[BaseException] = []
+        self._script: list[BaseException] = []  # posts, edits, ephemerals
+        self._upload_script: list[BaseException] = []
         self._ids = itertools.count(1)
         self.hold_before: int | None = None  # park the call with this number, before accepting
         self.hold_after: int | None = None  # park it after accepting (the crash window)
@@ -59,7 +62,9 @@ class FakePlatform:
     def texts(self, chat_id: str | None = None) -> list[str]:
         return [d.text for d in self.deliveries if chat_id is None or d.chat_id == chat_id]
 
-    async def _call(self, kind: str, target: Target, message: Message, message_id: str) -> None:
+    async def _call(
+        self, kind: str, target: Target, message: Message, message_id: str, text: str = ""
+    ) -> None:
         self.calls += 1
         number = self.calls
         if self.interleave:
@@ -72,7 +77,7 @@ class FakePlatform:
             kind,
             target.chat_id,
             target.is_direct,
-            message.plain_text(),
+            (message.plain_text() + text) if message.blocks else text,
             self.clock.now(),
             message_id,
             target.idempotency_key,
@@ -97,3 +102,18 @@ class FakePlatform:
 
     async def send_ephemeral(self, target: Target, account_id: str, message: Message) -> None:
         await self._call("ephemeral", target, message, f"eph-{account_id}")
+
+    def fail_next_upload(self, *errors: BaseException) -> None:
+        self._upload_script.extend(errors)
+
+    async def upload_file(self, target: Target, file: Attachment) -> str:
+        if self._upload_script:
+            raise self._upload_script.pop(0)
+        self.uploads.append(file)
+        return f"upload-{len(self.uploads)}"
+
+    async def send_file(self, target: Target, message: Message, file_ref: str) -> str:
+        message_id = f"{self.name}-{next(self._ids)}"
+        name = message.attachment.name if message.attachment else "?"
+        await self._call("file", target, message, message_id, text=f"[file {name} {file_ref}]")
+        return message_id
