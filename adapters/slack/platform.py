@@ -1,5 +1,11 @@
 """``bot.platform.Platform`` for Slack: chat.postMessage / chat.update / chat.postEphemeral.
 
+Files use Slack's current upload API in its three steps — ``files.getUploadURLExternal``,
+the bytes POSTed to the URL it returns, then ``files.completeUploadExternal`` to share the
+file in the channel (that is the post). The SDK's ``files_upload_v2`` does all three in one
+call; they are split so that the outbox can remember the file id after the upload and a
+retried post shares the same upload instead of uploading (and posting) again.
+
 Failures become ``PlatformError`` and the outbox worker decides when to retry: a 429 carries
 Slack's ``Retry-After``, errors retrying cannot fix (a channel the bot is not in, a revoked
 token, invalid blocks) are permanent. The SDK's own rate-limit retry handler stays off so
@@ -17,8 +23,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from adapters.slack.outbound import PLATFORM, render
-from bot.messages import Message, Target
+from adapters.slack.outbound import PLATFORM, fallback_text, render
+from bot.messages import Attachment, Message, Target
 from bot.platform import PlatformError
 
 logger = logging.getLogger("concord.slack")
@@ -46,6 +52,7 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 DEFAULT_RETRY_AFTER = 1.0
+UPLOAD_TIMEOUT = aiohttp.ClientTimeout(total=60)
 
 
 class SlackPlatform:
@@ -82,6 +89,38 @@ class SlackPlatform:
                 **render(message),
             )
         )
+
+    async def upload_file(self, target: Target, file: Attachment) -> str:
+        """Steps 1 and 2: an upload URL for this file, then its bytes; the file id."""
+        response = await call(
+            self.client.files_getUploadURLExternal(filename=file.name, length=len(file.data))
+        )
+        url, file_id = str(response["upload_url"]), str(response["file_id"])
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=UPLOAD_TIMEOUT) as session,
+                session.post(url, data=file.data) as answer,
+            ):
+                status, body = answer.status, (await answer.text())[:200]
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise PlatformError(f"Slack file upload unreachable: {error!r}") from error
+        if status != 200:
+            detail = f"Slack file upload answered {status}: {body}"
+            raise PlatformError(detail, permanent=400 <= status < 500 and status != 429)
+        return file_id
+
+    async def send_file(self, target: Target, message: Message, file_ref: str) -> str:
+        """Step 3: share the uploaded file in the channel (the caption as its comment)."""
+        title = message.attachment.name if message.attachment else file_ref
+        await call(
+            self.client.files_completeUploadExternal(
+                files=[{"id": file_ref, "title": title}],
+                channel_id=await self.channel(target),
+                initial_comment=fallback_text(message) if message.blocks else None,
+                thread_ts=target.thread_id,
+            )
+        )
+        return file_ref
 
     async def channel(self, target: Target) -> str:
         """The channel to post in; a DM to a user id is opened first (conversations.open).

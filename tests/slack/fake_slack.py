@@ -4,6 +4,9 @@ aiohttp on 127.0.0.1 with an ephemeral port. Every Web API call is recorded with
 headers and body (JSON, form or query). Calls can be made to fail (e.g. 429 with
 ``Retry-After``) or to answer slowly. ``apps.connections.open`` returns the fake's own
 ``ws://`` URL, where the fake says hello, pushes queued envelopes and records the acks.
+Files: ``files.getUploadURLExternal`` hands out the fake's own ``/upload/<file id>`` URL,
+where the bytes are recorded (``uploads``; ``fail_upload`` makes the next one fail), and
+``files.completeUploadExternal`` shares them (``shared``: one entry per file shared).
 """
 
 from __future__ import annotations
@@ -47,6 +50,11 @@ class FakeSlack:
         self.acks: list[JSON] = []
         self._acked = asyncio.Condition()
         self._ts = itertools.count(100)
+        self._file_ids = itertools.count(1)
+        self.uploads: dict[str, bytes] = {}  # file id → bytes POSTed to its upload URL
+        self.upload_attempts = 0
+        self.upload_failures: list[int] = []  # statuses of the next uploads
+        self.shared: list[JSON] = []  # the body of each successful completeUploadExternal
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -54,6 +62,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/link", self._socket)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -74,6 +83,18 @@ class FakeSlack:
         """The next call of ``method`` fails (headers: e.g. ``Retry_After="1"``)."""
         named = {key.replace("_", "-"): value for key, value in headers.items()}
         self.failures.setdefault(method, []).append(Failure(status, error, named))
+
+    def fail_upload(self, status: int = 500) -> None:
+        """The next POST of bytes to an upload URL fails with ``status``."""
+        self.upload_failures.append(status)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.upload_attempts += 1
+        if self.upload_failures:
+            return web.Response(status=self.upload_failures.pop(0), text="upload failed")
+        file_id = request.match_info["file_id"]
+        self.uploads[file_id] = await request.read()
+        return web.Response(text=f"OK - {len(self.uploads[file_id])}")
 
     async def wait_for_acks(self, count: int) -> None:
         async with self._acked:
@@ -123,6 +144,17 @@ class FakeSlack:
         if method == "views.open":
             view = body.get("view") or {}
             return {"ok": True, "view": {"id": "V123", **view}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._file_ids):03d}"
+            url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+            return {"ok": True, "upload_url": url, "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = body.get("files")
+            entries = json.loads(files) if isinstance(files, str) else files or []
+            if any(entry.get("id") not in self.uploads for entry in entries):
+                return {"ok": False, "error": "file_not_found"}
+            self.shared.append(body)
+            return {"ok": True, "files": entries}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
         return {"ok": True}
