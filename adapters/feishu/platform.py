@@ -1,5 +1,9 @@
 """``bot.platform.Platform`` for Feishu: im/v1 send, reply-in-thread and card PATCH.
 
+Files: a picture is uploaded to ``im/v1/images`` and posted as an ``image`` message, any
+other file to ``im/v1/files`` and posted as a ``file`` message; the outbox keeps the key
+between the two, so a failed post is retried without uploading again.
+
 The tenant access token is the SDK's (``TokenManager``: cached per app until ten minutes
 before it expires, then fetched again). The SDK fetches it with blocking ``requests``, so it
 is fetched in a worker thread and handed to each async call (``enable_set_token``) instead
@@ -16,6 +20,7 @@ message with the same uuid only once within an hour, so a crash between "sent" a
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -24,6 +29,10 @@ from typing import Any
 import httpx
 import lark_oapi as lark
 from lark_oapi.api.im.v1 import (
+    CreateFileRequest,
+    CreateFileRequestBody,
+    CreateImageRequest,
+    CreateImageRequestBody,
     CreateMessageRequest,
     CreateMessageRequestBody,
     PatchMessageRequest,
@@ -36,7 +45,7 @@ from lark_oapi.core.token import TokenManager
 
 from adapters.feishu.outbound import PLATFORM, card, render
 from adapters.feishu.settings import FeishuSettings
-from bot.messages import Message, Target
+from bot.messages import Attachment, Message, Target
 from bot.platform import PlatformError
 
 logger = logging.getLogger("concord.feishu")
@@ -58,6 +67,10 @@ PERMANENT_CODES = frozenset(
 )
 DEFAULT_RETRY_AFTER = 1.0
 RESET_HEADER = "x-ogw-ratelimit-reset"
+IMAGE_REF, FILE_REF = "image:", "file:"
+# im/v1/files types by extension; anything else is a generic "stream".
+FILE_TYPES = {"pdf": "pdf", "doc": "doc", "docx": "doc", "xls": "xls", "xlsx": "xls"}
+FILE_TYPES |= {"ppt": "ppt", "pptx": "ppt", "mp4": "mp4", "opus": "opus"}
 JSONData = dict[str, Any]
 
 
@@ -104,6 +117,47 @@ class FeishuPlatform:
 
     async def send(self, target: Target, message: Message) -> str:
         msg_type, content = render(message)
+        return await self._post(target, msg_type, content)
+
+    async def upload_file(self, target: Target, file: Attachment) -> str:
+        """``im/v1/images`` for a picture (its ``image_key``), ``im/v1/files`` for any other
+        file (its ``file_key``); the key says which it is."""
+        if file.is_image:
+            image = (
+                CreateImageRequest.builder()
+                .request_body(
+                    CreateImageRequestBody.builder()
+                    .image_type("message")
+                    .image(io.BytesIO(file.data))
+                    .build()
+                )
+                .build()
+            )
+            data = await self.call(lambda option: self.client.im.v1.image.acreate(image, option))
+            return IMAGE_REF + str(data.get("image_key") or "")
+        upload = (
+            CreateFileRequest.builder()
+            .request_body(
+                CreateFileRequestBody.builder()
+                .file_type(feishu_file_type(file.name))
+                .file_name(file.name)
+                .file(io.BytesIO(file.data))
+                .build()
+            )
+            .build()
+        )
+        data = await self.call(lambda option: self.client.im.v1.file.acreate(upload, option))
+        return FILE_REF + str(data.get("file_key") or "")
+
+    async def send_file(self, target: Target, message: Message, file_ref: str) -> str:
+        """An image or file message of the uploaded key (with the outbox key as ``uuid``)."""
+        if file_ref.startswith(IMAGE_REF):
+            content = {"image_key": file_ref.removeprefix(IMAGE_REF)}
+            return await self._post(target, "image", json.dumps(content))
+        content = {"file_key": file_ref.removeprefix(FILE_REF)}
+        return await self._post(target, "file", json.dumps(content))
+
+    async def _post(self, target: Target, msg_type: str, content: str) -> str:
         if target.thread_id:
             reply = (
                 ReplyMessageRequest.builder()
@@ -202,6 +256,10 @@ def platform_error(status: int, code: int, msg: str, headers: Mapping[str, str])
         return PlatformError(f"Feishu send limit ({code})", retry_after=DEFAULT_RETRY_AFTER)
     detail = f"Feishu error {code or status}: {msg}".strip()
     return PlatformError(detail, permanent=code in PERMANENT_CODES)
+
+
+def feishu_file_type(name: str) -> str:
+    return FILE_TYPES.get(name.rpartition(".")[2].lower(), "stream")
 
 
 def receive_id_type(chat_id: str) -> str:

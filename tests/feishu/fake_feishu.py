@@ -4,7 +4,8 @@ aiohttp on 127.0.0.1 with an ephemeral port; point ``[feishu] domain`` (and so t
 ``lark-oapi`` client) at ``fake.domain``. Every call is recorded with its headers, query
 and JSON body. Calls can be made to fail (e.g. 429 with ``x-ogw-ratelimit-reset``, as in
 tests/fixtures/feishu/rate_limit_429.http.txt). Sends with a ``uuid`` seen before return
-the first message again, as Feishu does within an hour.
+the first message again, as Feishu does within an hour. Uploads to ``im/v1/files`` and
+``im/v1/images`` (multipart) are recorded in ``uploads`` with their form fields and bytes.
 
 The long connection is faked too: ``/callback/ws/endpoint`` hands out the fake's own
 ``ws://`` URL, where ``push`` sends events as protobuf ``pbbp2.Frame`` data frames (the
@@ -58,6 +59,7 @@ class FakeFeishu:
         self.users: dict[str, JSON] = {}
         self.failures: dict[str, list[Failure]] = {}
         self.sent: dict[str, JSON] = {}  # message id → last content and where it went
+        self.uploads: list[JSON] = []  # {"route", "key", "fields", "data"} per stored upload
         self._by_uuid: dict[str, JSON] = {}
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -79,6 +81,8 @@ class FakeFeishu:
         )
         for verb, path, route in routes:
             app.router.add_route(verb, path, self._handler(route))
+        app.router.add_post("/open-apis/im/v1/files", self._upload("files.create"))
+        app.router.add_post("/open-apis/im/v1/images", self._upload("images.create"))
         app.router.add_post("/callback/ws/endpoint", self._endpoint)
         app.router.add_get("/ws", self._socket)
         self._runner = web.AppRunner(app)
@@ -135,6 +139,30 @@ class FakeFeishu:
             if route != "token" and request.headers.get("Authorization") != f"Bearer {TOKEN}":
                 return web.json_response({"code": 99991663, "msg": "invalid token"}, status=400)
             call.response = self._answer(route, request, body)
+            return web.json_response(call.response)
+
+        return handle
+
+    def _upload(self, route: str) -> Any:
+        async def handle(request: web.Request) -> web.Response:
+            form = await request.post()
+            fields = {k: v for k, v in form.items() if isinstance(v, str)}
+            files = [v for v in form.values() if isinstance(v, web.FileField)]
+            call = Call(route, "POST", request.path, dict(request.headers), {}, fields)
+            self.calls.append(call)
+            pending = self.failures.get(route)
+            if pending:
+                failure = pending.pop(0)
+                answer = {"code": failure.code, "msg": failure.msg}
+                return web.json_response(answer, status=failure.status, headers=failure.headers)
+            if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+                return web.json_response({"code": 99991663, "msg": "invalid token"}, status=400)
+            number = next(self._ids)
+            name = "image_key" if route == "images.create" else "file_key"
+            key = f"img_fake{number:04d}" if route == "images.create" else f"file_fake{number:04d}"
+            data = files[0].file.read() if files else b""
+            self.uploads.append({"route": route, "key": key, "fields": fields, "data": data})
+            call.response = {"code": 0, "msg": "success", "data": {name: key}}
             return web.json_response(call.response)
 
         return handle
