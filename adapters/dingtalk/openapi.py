@@ -34,6 +34,7 @@ REFRESH_MARGIN = 300.0  # seconds before expiry
 QPS_RETRY_AFTER = 1.0
 QUOTA_RETRY_AFTER = 3600.0
 TIMEOUT = aiohttp.ClientTimeout(total=10)
+UPLOAD_TIMEOUT = aiohttp.ClientTimeout(total=60)
 RATE_LIMIT_CODES = frozenset(
     {"Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", "Forbidden.AccessDenied.QpsLimitForApi"}
 )
@@ -93,6 +94,35 @@ class OpenApi:
         except TokenRejected:
             self.forget_token()
             raise
+
+    async def upload_media(self, url: str, *, kind: str, name: str, data: bytes, mime: str) -> str:
+        """``POST …/media/upload?type=…`` (multipart ``media``): the file's ``media_id``."""
+        form = aiohttp.FormData()
+        form.add_field("media", data, filename=name, content_type=mime)
+        params = {"access_token": await self.token(), "type": kind}
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=UPLOAD_TIMEOUT) as session,
+                session.post(url, params=params, data=form) as response,
+            ):
+                status = response.status
+                try:
+                    data_in = await response.json(content_type=None)
+                except ValueError:
+                    data_in = None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise Unreachable(f"DingTalk unreachable: {error!r}") from error
+        answer: JSON = data_in if isinstance(data_in, dict) else {}
+        failure = api_error(status, answer)
+        if failure is not None:
+            if isinstance(failure, TokenRejected) or answer.get("errcode") in (40014, 42001):
+                self.forget_token()
+                raise TokenRejected(str(failure))
+            raise failure
+        media_id = answer.get("media_id")
+        if not isinstance(media_id, str) or not media_id:
+            raise PlatformError("DingTalk media upload returned no media_id")
+        return media_id
 
     async def post_json(self, url: str, body: Mapping[str, Any]) -> JSON:
         """An unauthenticated POST to a full URL (Stream gateway, sessionWebhook)."""

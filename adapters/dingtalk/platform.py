@@ -19,12 +19,17 @@
   cannot make Concord post elsewhere). A refusal there falls back to the OpenAPI; no answer
   at all is left to the outbox's retry, since the message may have arrived.
 
+* Files: ``POST oapi…/media/upload`` (``type=image`` for a picture, else ``file``) gives a
+  ``media_id``, posted as ``sampleImageMsg`` / ``sampleFile`` through the same robot send;
+  the outbox keeps the media id, so a failed post is retried without uploading again.
+
 Message ids returned to the outbox say which kind they are: ``card:<outTrackId>`` or
 ``msg:<processQueryKey>``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -44,7 +49,7 @@ from adapters.dingtalk.outbound import (
     title,
 )
 from adapters.dingtalk.settings import DingTalkSettings
-from bot.messages import Message, Target
+from bot.messages import Attachment, Message, Target
 from bot.platform import PlatformError
 
 logger = logging.getLogger("concord.dingtalk")
@@ -57,6 +62,8 @@ CARD_ROUTE_KEY = "concord"  # the callbackRouteKey registered for POST /dingtalk
 CARD_ID = "card:"
 MESSAGE_ID = "msg:"
 WEBHOOK_PATH = "/robot/sendBySession"
+MEDIA_UPLOAD = "/media/upload"
+IMAGE_REF = "image:"
 WEBHOOK_MARGIN_MS = 60_000  # do not start a send on a webhook about to expire
 
 
@@ -131,24 +138,50 @@ class DingTalkPlatform:
         private = replace(target, chat_id=account_id, is_direct=True, thread_id=None)
         await self.send(private, message)
 
-    async def _send_markdown(self, chat_id: str, message: Message) -> str:
-        group = is_group(chat_id)
-        rendered = render_markdown(message, in_group=group, default_locale=self.settings.locale)
+    async def upload_file(self, target: Target, file: Attachment) -> str:
+        kind = "image" if file.is_image else "file"
+        url = self.settings.oapi_base_url.rstrip("/") + MEDIA_UPLOAD
+        media_id = await self.api.upload_media(
+            url, kind=kind, name=file.name, data=file.data, mime=file.mime_type
+        )
+        return (IMAGE_REF if file.is_image else "") + media_id
+
+    async def send_file(self, target: Target, message: Message, file_ref: str) -> str:
+        if file_ref.startswith(IMAGE_REF):
+            key, param = "sampleImageMsg", {"photoURL": file_ref.removeprefix(IMAGE_REF)}
+        else:
+            name = message.attachment.name if message.attachment else "file"
+            extension = name.rpartition(".")[2].lower() or "file"
+            key, param = (
+                "sampleFile",
+                {"mediaId": file_ref, "fileName": name, "fileType": extension},
+            )
+        sent = await self._robot_send(target.chat_id, key, json.dumps(param, ensure_ascii=False))
+        return MESSAGE_ID + sent
+
+    async def _robot_send(self, chat_id: str, key: str, param: str) -> str:
+        """``groupMessages/send`` to a group, ``oToMessages/batchSend`` to a person."""
         body: dict[str, object] = {
             "robotCode": self.settings.robot,
-            "msgKey": "sampleMarkdown",
-            "msgParam": rendered.msg_param(),
+            "msgKey": key,
+            "msgParam": param,
         }
-        if group:
-            hook = self.webhooks.live(chat_id)
-            if hook is not None and await self._send_by_webhook(chat_id, hook, rendered):
-                return "webhook"
+        if is_group(chat_id):
             body["openConversationId"] = chat_id
             answer = await self.api.call("POST", GROUP_SEND, body)
         else:
             body["userIds"] = [chat_id]
             answer = await self.api.call("POST", SINGLE_SEND, body)
         return str(answer.get("processQueryKey") or "")
+
+    async def _send_markdown(self, chat_id: str, message: Message) -> str:
+        group = is_group(chat_id)
+        rendered = render_markdown(message, in_group=group, default_locale=self.settings.locale)
+        if group:
+            hook = self.webhooks.live(chat_id)
+            if hook is not None and await self._send_by_webhook(chat_id, hook, rendered):
+                return "webhook"
+        return await self._robot_send(chat_id, "sampleMarkdown", rendered.msg_param())
 
     async def _send_by_webhook(self, chat_id: str, hook: str, rendered: Markdown) -> bool:
         """True when the group's sessionWebhook took the message."""

@@ -6,6 +6,8 @@ headers and JSON body; calls can be made to fail (e.g. HTTP 403 with
 are numbered (``tok-1``, ``tok-2`` …) and checked on every call. The gateway's
 ``connections/open`` hands out single-use tickets for the fake's own ``ws://…/connect``,
 where each connection gets the frames queued for it and every ack is recorded.
+``/media/upload`` (old-style, ``access_token`` in the query, multipart ``media``) records
+each stored file in ``media`` and answers its ``media_id``.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class FakeDingTalk:
         self.tickets: set[str] = set()
         self.connections = 0
         self.acks: list[JSON] = []
+        self.media: dict[str, JSON] = {}  # media id → {"type", "name", "data"}
         self._acked = asyncio.Condition()
         self._called = asyncio.Condition()
         self._connected = asyncio.Condition()
@@ -63,6 +66,7 @@ class FakeDingTalk:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/connect", self._socket)
+        app.router.add_post("/media/upload", self._media)
         app.router.add_route("*", "/{path:.*}", self._api)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -142,6 +146,26 @@ class FakeDingTalk:
                 {"code": "InvalidAuthentication", "message": "token"}, status=401
             )
         call.response = self._answer(path, body)
+        return web.json_response(call.response)
+
+    async def _media(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        media = form.get("media")
+        call = Call("/media/upload", "POST", dict(request.headers), {}, query=dict(request.query))
+        self.calls.append(call)
+        pending = self.failures.get(call.path)
+        if pending:
+            failure = pending.pop(0)
+            call.response = {"failed": True, **failure.body}
+            return web.json_response(failure.body, status=failure.status)
+        if request.query.get("access_token") not in self.valid_tokens:
+            return web.json_response({"errcode": 40014, "errmsg": "invalid token"})
+        if not isinstance(media, web.FileField):
+            return web.json_response({"errcode": 40004, "errmsg": "no media"})
+        media_id = f"@media{next(self._numbers)}"
+        kind = request.query.get("type", "")
+        self.media[media_id] = {"type": kind, "name": media.filename, "data": media.file.read()}
+        call.response = {"errcode": 0, "errmsg": "ok", "media_id": media_id, "type": kind}
         return web.json_response(call.response)
 
     def _token(self, call: Call) -> web.Response:
