@@ -1,18 +1,34 @@
-"""Retrospective figures (项目复盘, domain §1): completion, lateness, blocked time, milestones.
+"""Retrospective figures (项目复盘, domain §1): completion, lateness, blocked time, milestones,
+approvals, and the burn-up of tasks over the project's life.
 
-Pure functions over rows already loaded, so the same figures feed the chat reply and the CSV.
+Pure functions over rows already loaded, so the same figures feed the chat reply, the
+spreadsheet and the charts. A task in a ``cancelled`` state (if the task workflow has one)
+is counted apart: it is neither open nor done, never late, and out of the scope.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.clock import to_aware_utc
-from storage.tables import Issue, IssueStatus, Phase, Task, TaskStatus
+from storage.tables import (
+    ApprovalStatus,
+    ApprovalStep,
+    Issue,
+    IssueStatus,
+    Phase,
+    ResourceRequest,
+    Task,
+    TaskStatus,
+)
 
 DAY = 86400.0
+CANCELLED = "cancelled"
+DECISIONS = frozenset({ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.SUGGESTED})
+MAX_BURN_DAYS = 1000  # a chart of a longer life shows its last 1000 days
 
 
 @dataclass
@@ -23,6 +39,7 @@ class Tally:
     late: int = 0  # finished after the deadline, or still open past it
     delay_days: float = 0.0  # summed over late tasks
     blocked_hours: float = 0.0
+    cancelled: int = 0  # not in any of the other counts
 
     @property
     def completion(self) -> float:
@@ -72,7 +89,14 @@ def blocked_hours(task: Task, now: datetime) -> float:
     return seconds / 3600
 
 
+def is_cancelled(task: Task) -> bool:
+    return task.status == CANCELLED
+
+
 def _add(tally: Tally, task: Task, now: datetime) -> None:
+    if is_cancelled(task):
+        tally.cancelled += 1
+        return
     tally.total += 1
     tally.done += task.status == TaskStatus.DONE
     tally.blocked_hours += blocked_hours(task, now)
@@ -115,7 +139,7 @@ def compute(
 
 def _phase_end(phase: Phase, tasks: Sequence[Task]) -> date | None:
     """A phase whose tasks are all done ended with its last task."""
-    own = [t for t in tasks if t.phase_id == phase.id]
+    own = [t for t in tasks if t.phase_id == phase.id and not is_cancelled(t)]
     if not own or any(t.done_at is None for t in own):
         return None
     return max(to_aware_utc(t.done_at).date() for t in own if t.done_at)
@@ -134,3 +158,76 @@ def _issue_figures(figures: Figures, issues: Iterable[Issue]) -> None:
             spent = to_aware_utc(issue.resolved_at) - to_aware_utc(issue.created_at)
             resolve_hours.append(spent.total_seconds() / 3600)
     figures.issue_resolve_hours = sum(resolve_hours) / len(resolve_hours) if resolve_hours else 0
+
+
+@dataclass
+class Approvals:
+    """Decisions taken by people on the project's approval steps (requests and charter)."""
+
+    requests: int = 0
+    decisions: int = 0
+    approved: int = 0  # approved, or approved with a suggested change
+    rejected: int = 0
+    decision_hours: float = 0.0  # mean, from the approver's turn to the decision
+
+    @property
+    def rejection_rate(self) -> float:
+        return self.rejected / self.decisions if self.decisions else 0.0
+
+
+def decision_hours(step: ApprovalStep) -> float | None:
+    if step.decided_at is None or step.status not in DECISIONS:
+        return None
+    began = to_aware_utc(step.started_at or step.created_at)
+    return max(0.0, (to_aware_utc(step.decided_at) - began).total_seconds() / 3600)
+
+
+def approval_figures(
+    requests: Sequence[ResourceRequest], steps: Iterable[ApprovalStep]
+) -> Approvals:
+    figures = Approvals(requests=len(requests))
+    spans: list[float] = []
+    for step in steps:
+        hours = decision_hours(step)
+        if hours is None:
+            continue
+        spans.append(hours)
+        figures.decisions += 1
+        figures.rejected += step.status == ApprovalStatus.REJECTED
+        figures.approved += step.status != ApprovalStatus.REJECTED
+    figures.decision_hours = sum(spans) / len(spans) if spans else 0.0
+    return figures
+
+
+@dataclass
+class Burn:
+    """Per local day: tasks in the plan by then (scope) and tasks done by then."""
+
+    days: list[date]
+    scope: list[int]
+    done: list[int]
+
+
+def burn(tasks: Sequence[Task], *, start: date | None, today: date, zone: ZoneInfo) -> Burn:
+    """From the project's start (or its first task) to ``today``, one point a day."""
+    live = [t for t in tasks if not is_cancelled(t)]
+    created = sorted(_local_day(t.created_at, zone) for t in live)
+    finished = sorted(_local_day(t.done_at, zone) for t in live if t.done_at is not None)
+    first = min([d for d in (start, *created[:1]) if d is not None], default=today)
+    first = max(min(first, today), today - timedelta(days=MAX_BURN_DAYS - 1))
+    days = [first + timedelta(days=n) for n in range((today - first).days + 1)]
+    return Burn(days, _running(created, days), _running(finished, days))
+
+
+def _local_day(moment: datetime, zone: ZoneInfo) -> date:
+    return to_aware_utc(moment).astimezone(zone).date()
+
+
+def _running(events: list[date], days: list[date]) -> list[int]:
+    """How many of the (sorted) ``events`` happened on or before each day."""
+    counts, seen = [], 0
+    for day in days:
+        while seen < len(events) and events[seen] <= day:
+            seen += 1
+        counts.append(seen)
+    return counts

@@ -1,21 +1,37 @@
-"""``report`` / ``复盘``: retrospective figures in the chat, and a CSV export on request."""
+"""``report [xlsx|csv]`` / ``复盘 [表格|导出]``: the retrospective — its key figures in the
+chat, the whole of it as a file (XLSX by default, or CSV), and two charts (tasks over the
+project's life, completion by department), all sent in the chat.
+
+Files are named ``项目名称-YYYYMMDD-复盘`` / ``project-YYYYMMDD-retro`` (by the chat's
+language). The spreadsheet, CSV and charts are made in a worker thread: drawing takes a
+few hundred milliseconds that the event loop must not wait.
+"""
 
 from __future__ import annotations
 
-import csv
+import asyncio
 import re
-from pathlib import Path
 
 from bot.context import Context
 from bot.errors import UsageError
+from bot.exports.csv_file import csv_file
+from bot.exports.tables import MIME_CSV, MIME_XLSX, Table
+from bot.exports.xlsx import workbook
+from bot.messages import Attachment, Message
 from bot.render import MessageBuilder
-from bot.retrospective import Figures, Tally, blocked_hours, compute, lateness_days
-from commands import common
+from bot.retrospective import Figures, Tally
+from commands import common, report_charts, report_data, report_tables
 from commands.framework import Args, Family, Verb
-from commands.task_views import status_label
-from storage import projects, report, tasks
-from storage.rows import id_of
-from storage.tables import Project, Task
+from storage.tables import Project
+
+FORMATS = {
+    "xlsx": "xlsx",
+    "excel": "xlsx",
+    "表格": "xlsx",
+    "csv": "csv",
+    "export": "csv",
+    "导出": "csv",
+}
 
 
 def _percent(value: float) -> str:
@@ -36,28 +52,56 @@ def _tally_line(ctx: Context, name: str, tally: Tally) -> str:
     )
 
 
-async def _figures(ctx: Context, project: Project) -> tuple[Figures, list[Task]]:
-    rows = list(await tasks.project_tasks(ctx.session, id_of(project)))
-    phases = await projects.phases(ctx.session, id_of(project))
-    departments = await common.department_map(ctx, [t.department_id for t in rows])
-    issues = await report.project_issues(ctx.session, id_of(project))
-    names = {i: d.name for i, d in departments.items()}
-    return compute(rows, phases, names, issues, ctx.now(), ctx.t("report.none")), rows
-
-
 async def show(ctx: Context, args: Args) -> None:
     word = (args.first_word() or "").lower()
-    if word and word not in ("csv", "export", "导出"):
+    if word and word not in FORMATS:
         raise UsageError("error.report_format", usage="report", value=word)
     project = common.require_project(ctx)
-    figures, rows = await _figures(ctx, project)
+    retro = await report_data.load(ctx, project)
+    stem = export_stem(project, ctx.today().strftime("%Y%m%d"), ctx.t("report.kind"))
+    kind = FORMATS.get(word, "xlsx")
+    tables = report_tables.tables(ctx, retro)
+    charts = report_charts.spec(ctx.t, project.name, stem, retro.burn, retro.figures)
+    files = await asyncio.to_thread(_files, f"{stem}.{kind}", tables, charts)
     msg = ctx.message()
     msg.header(ctx.t("report.header", name=project.name, date=str(ctx.today())))
-    _summary(ctx, msg, figures)
-    if word:
-        path = write_csv(ctx, project, rows)
-        msg.context(ctx.t("report.exported", path=str(path), count=len(rows)))
+    _summary(ctx, msg, retro.figures)
+    _issues_and_approvals(ctx, msg, retro)
+    msg.context(ctx.t("report.attached", name=files[0].name, count=len(retro.tasks)))
     ctx.reply(msg)
+    for file in files:
+        ctx.reply(Message((), attachment=file))
+
+
+def _files(name: str, tables: list[Table], charts: report_charts.ChartSpec) -> list[Attachment]:
+    """The export and the charts (CPU work: runs in a worker thread)."""
+    if name.endswith(".csv"):
+        export = Attachment(name, MIME_CSV, csv_file(tables))
+    else:
+        export = Attachment(name, MIME_XLSX, workbook(tables))
+    return [export, *report_charts.render(charts)]
+
+
+def _issues_and_approvals(ctx: Context, msg: MessageBuilder, retro: report_data.Retro) -> None:
+    approvals, cancelled, issues = (
+        retro.approvals,
+        retro.figures.overall.cancelled,
+        retro.issue_figures,
+    )
+    triage = issues.mean_triage.total_seconds() / 3600 if issues.mean_triage else 0.0
+    breaches = issues.triage_breaches + issues.plan_breaches
+    msg.context(ctx.t("report.issue_sla", triage=f"{triage:.1f}", breaches=breaches))
+    msg.section(
+        ctx.t(
+            "report.approvals",
+            requests=approvals.requests,
+            decisions=approvals.decisions,
+            rejected=approvals.rejected,
+            hours=f"{approvals.decision_hours:.1f}",
+        )
+    )
+    if cancelled:
+        msg.context(ctx.t("report.cancelled", count=cancelled))
 
 
 def _summary(ctx: Context, msg: MessageBuilder, figures: Figures) -> None:
@@ -110,37 +154,10 @@ def _summary(ctx: Context, msg: MessageBuilder, figures: Figures) -> None:
     )
 
 
-def export_name(project: Project, day: str, kind: str) -> str:
-    """``项目名称-日期-类型`` with characters unsafe in file names replaced."""
+def export_stem(project: Project, day: str, kind: str) -> str:
+    """``项目名称-YYYYMMDD-复盘`` with characters unsafe in file names replaced."""
     safe = re.sub(r'[\\/:*?"<>|\s]+', "_", project.name).strip("_") or f"P{project.id}"
-    return f"{safe}-{day}-{kind}.csv"
-
-
-def write_csv(ctx: Context, project: Project, rows: list[Task]) -> Path:
-    folder = Path(ctx.settings.exports_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / export_name(project, str(ctx.today()), ctx.t("report.kind"))
-    headers = [
-        ctx.t(f"report.col_{c}")
-        for c in ("ref", "title", "status", "due", "done", "delay", "blocked")
-    ]
-    with path.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel opens it right
-        writer = csv.writer(handle)
-        writer.writerow(headers)
-        now = ctx.now()
-        for task in rows:
-            writer.writerow(
-                [
-                    f"T{task.number}",
-                    task.title,
-                    status_label(ctx, task.status),
-                    common.fmt_when(ctx, task.due_at, task.due_has_time),
-                    common.fmt_when(ctx, task.done_at),
-                    f"{lateness_days(task, now):.1f}",
-                    f"{blocked_hours(task, now):.1f}",
-                ]
-            )
-    return path
+    return f"{safe}-{day}-{kind}"
 
 
 def family() -> Family:

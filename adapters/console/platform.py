@@ -27,9 +27,11 @@ class ConsolePlatform:
 
     name = PLATFORM
 
-    def __init__(self, write: Callable[[str], None], files_dir: str | Path = "exports") -> None:
+    def __init__(
+        self, write: Callable[[str], None], files_dir: Callable[[], str] = lambda: "exports"
+    ) -> None:
         self.write = write
-        self.files_dir = Path(files_dir)
+        self.files_dir = files_dir  # read at each file: the setting may change meanwhile
         self.current_chat = "console"
         self.last_buttons: ClickTarget | None = None
         self._ids = itertools.count(1)
@@ -62,8 +64,9 @@ class ConsolePlatform:
         self.show(message, chat_id=target.chat_id, is_direct=target.is_direct)
 
     async def upload_file(self, target: Target, file: Attachment) -> str:
-        self.files_dir.mkdir(parents=True, exist_ok=True)
-        path = self.files_dir / safe_file_name(file.name)
+        folder = Path(self.files_dir())
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / safe_file_name(file.name)
         path.write_bytes(file.data)
         return str(path)
 

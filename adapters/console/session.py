@@ -59,7 +59,7 @@ class ConsoleSession:
         self.clock = clock
         self.user = user
         self.write = write
-        self.platform = ConsolePlatform(self._print, app.settings.exports_dir)
+        self.platform = ConsolePlatform(self._print, lambda: app.settings.exports_dir)
         self.platform.current_chat = chat
         app.attach(ConsoleAdapter(self.platform))
 
