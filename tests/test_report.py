@@ -10,19 +10,22 @@ The project (clock: Mon 2026-11-23 09:00 Asia/Shanghai; deadlines are the end of
   T5 Build/市场部  due 12-10, done Thu 19:00              → early
   I1 high, 登录, reported Mon 15:00, triaged 16:00 (1 h; its 2 h plan SLA is missed)
   R1 budget: 研发部 @bob approves after 2 h, 市场部 @mia rejects after 1 h
-The report is asked for on Fri 11-27 19:00.
+The report is asked for on Fri 11-27 19:00. (``+Nh`` lines move the clock without running the
+scheduler: reminders are not what this tests.)
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from bot.clock import ManualClock
 from bot.main import App
 from tests.console_driver import ConsoleDriver
 
@@ -43,25 +46,25 @@ SCRIPT = """
     task T2 start
     task T5 start
     task T2 block "vendor"
-    :advance 6h
+    +6h
     task T2 unblock
     task T1 done
     issue report "Login fails" urgency:high depts:研发部 category:登录
-    :advance 1h
+    +1h
     issue I1 triage primary:研发部 owner:@carol eta:D+2
     :as carol
     request new budget "Ads" amount:800 dept:市场部 from:12-01 to:12-05 purpose:"p" return:"r"
-    :advance 2h
+    +2h
     :as bob
     request R1 approve
-    :advance 1h
+    +1h
     :as mia
     request R1 reject "no budget"
-    :advance 3d
+    +72h
     :as alice
     task T2 done
     task T5 done
-    :advance 1d
+    +24h
 """
 DAY = 86400
 T2_LATE = (DAY + 19 * 3600 + 1) / DAY  # 11-24 23:59:59 → 11-26 19:00
@@ -78,10 +81,22 @@ SHEETS = [
 ]
 
 
+async def run_project(console: ConsoleDriver, clock: ManualClock) -> None:
+    for part in re.split(r"^\s*(\+\d+h)\s*$", SCRIPT, flags=re.MULTILINE):
+        if part.startswith("+"):
+            clock.advance(timedelta(hours=int(part[1:-1])))
+        else:
+            await console.run(part)
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
 @pytest.fixture
-async def project(console: ConsoleDriver, app: App, tmp_path: Path) -> Path:
+async def project(console: ConsoleDriver, app: App, clock: ManualClock, tmp_path: Path) -> Path:
     app.settings.exports_dir = str(tmp_path / "exports")
-    await console.run(SCRIPT)
+    await run_project(console, clock)
     return tmp_path / "exports"
 
 
@@ -107,7 +122,7 @@ async def test_the_figures_in_the_chat(console: ConsoleDriver, project: Path) ->
     assert "Issues: 1 reported, 0 closed, 0 reopened" in out
     assert "mean time to triage 1.0 h · SLA breaches 1" in out
     assert "Approvals: 1 requests · 2 decisions, 1 rejected · mean time to decide 1.5 h" in out
-    names = sorted(p.name for p in project.iterdir())
+    names = files_in(project)
     assert names == [
         "Apollo_v2-20261127-retro-burnup.png",
         "Apollo_v2-20261127-retro-departments.png",
@@ -208,10 +223,12 @@ async def test_the_csv_has_every_table(console: ConsoleDriver, project: Path) ->
     assert rows[tasks + 3][7:9] == ["2026-11-24", "2026-11-26 19:00"]
 
 
-async def test_chinese_names_and_formats(console: ConsoleDriver, app: App, tmp_path: Path) -> None:
+async def test_chinese_names_and_formats(
+    console: ConsoleDriver, app: App, clock: ManualClock, tmp_path: Path
+) -> None:
     app.settings.exports_dir = str(tmp_path)
     console.set_locale("zh-CN")
-    await console.run(SCRIPT)
+    await run_project(console, clock)
     out = await console.say("复盘 导出")
     assert "项目复盘 —— Apollo / v2（2026-11-27）" in out
     assert "**总体**" not in out and "总体：完成 3/5（60%）" in out

@@ -4,6 +4,7 @@ Files are written to a folder (``exports_dir``) and their path is printed."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 from collections.abc import Callable
@@ -64,10 +65,8 @@ class ConsolePlatform:
         self.show(message, chat_id=target.chat_id, is_direct=target.is_direct)
 
     async def upload_file(self, target: Target, file: Attachment) -> str:
-        folder = Path(self.files_dir())
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / safe_file_name(file.name)
-        path.write_bytes(file.data)
+        path = Path(self.files_dir()) / safe_file_name(file.name)
+        await asyncio.to_thread(_write, path, file.data)
         return str(path)
 
     async def send_file(self, target: Target, message: Message, file_ref: str) -> str:
@@ -78,6 +77,11 @@ class ConsolePlatform:
             prefix = f"[to {target.chat_id}] "
         self.write(f"{prefix}{caption}📎 {name} → {file_ref}")
         return f"c{next(self._ids)}"
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
 
 def safe_file_name(name: str) -> str:
