@@ -16,9 +16,11 @@ scheduler: reminders are not what this tests.)
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -26,6 +28,7 @@ import openpyxl
 import pytest
 
 from bot.clock import ManualClock
+from bot.exports import charts
 from bot.main import App
 from tests.console_driver import ConsoleDriver
 
@@ -283,3 +286,72 @@ def test_the_burn_up_counts_by_local_day() -> None:
     assert result.days == [date(2026, 11, d) for d in (22, 23, 24, 25)]
     assert result.scope == [0, 1, 2, 2]
     assert result.done == [0, 0, 0, 1]
+
+
+async def test_the_report_does_not_hold_the_event_loop(
+    console: ConsoleDriver, project: Path
+) -> None:
+    """The spreadsheet and the charts are made in a worker thread: while ``report`` runs,
+    the loop's longest stall stays far below what drawing the charts alone takes."""
+    from tests.test_charts import DAYS, DONE, LABELS, MARKS, SCOPE
+
+    await console.say("report")  # warm up: imports, fonts, caches
+    started = time.perf_counter()
+    charts.render_burn(LABELS, DAYS, SCOPE, DONE, MARKS)
+    charts.render_completion("各部门", ["研发部", "市场部"], [1, 2], [3, 4])
+    drawing = time.perf_counter() - started
+
+    gaps: list[float] = []
+
+    async def tick() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.002)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0.01)
+    out = await console.say("report")
+    ticker.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await ticker
+    assert "📎 Apollo_v2-20261127-retro-burnup.png" in out
+    assert max(gaps) < drawing / 2, (max(gaps), drawing)
+
+
+def test_cancelled_tasks_are_counted_apart() -> None:
+    """If the task workflow has a ``cancelled`` state, such tasks are neither open nor done
+    nor late, and are counted on their own."""
+    from bot.retrospective import compute
+    from storage.tables import Task
+
+    now = datetime.fromisoformat("2026-11-27T11:00+00:00")
+
+    def task(number: int, status: str, due: str | None) -> Task:
+        return Task(
+            project_id=1,
+            number=number,
+            title=f"T{number}",
+            status=status,
+            department_id=1,
+            due_at=datetime.fromisoformat(due) if due else None,
+            created_at=now - timedelta(days=5),
+            updated_at=now,
+            done_at=now - timedelta(days=1) if status == "done" else None,
+        )
+
+    rows = [
+        task(1, "done", "2026-11-30T00:00+00:00"),
+        task(2, "cancelled", "2026-11-24T00:00+00:00"),  # past its deadline, but cancelled
+        task(3, "todo", "2026-11-25T00:00+00:00"),  # late
+        task(4, "cancelled", None),
+    ]
+    figures = compute(rows, [], {1: "研发部"}, [], now, "(none)")
+    overall = figures.overall
+    assert (overall.total, overall.done, overall.cancelled) == (2, 1, 2)
+    assert (overall.with_deadline, overall.late) == (2, 1)
+    assert overall.completion == 0.5
+    assert overall.overdue_rate == 0.5
+    assert figures.by_department["研发部"].cancelled == 2
