@@ -26,6 +26,7 @@ from adapters.base import Adapter, Host
 from adapters.console.platform import ConsoleAdapter
 from adapters.console.session import ConsoleSession, run
 from adapters.http import WebServer, make_web_app
+from adapters.web import pages as board_pages
 from bot import outbox_report
 from bot.clock import Clock, ManualClock, SystemClock, to_utc
 from bot.delivery import Deliverer
@@ -40,7 +41,9 @@ from bot.scheduler import Job, Scheduler
 from bot.service import Service
 from bot.settings import Settings
 from bot.settings import load_settings as load_core_settings
+from bot.web_links import LinkSigner
 from bot.workdays import WorkCalendar, make_calendar
+from commands.board_web import WebBoard
 from commands.parsing.dates import parse_duration
 from storage import db, projects, single_process
 from storage import inbox as inbox_store
@@ -213,6 +216,15 @@ def create_adapters(app: App, web_app: Any) -> list[Adapter]:
     return created
 
 
+def mount_web_board(app: App, web_app: Any) -> bool:
+    """``[web] enabled``: the board pages on the shared server, fed by the store."""
+    if not app.settings.web.enabled:
+        return False
+    signer = LinkSigner(app.settings.web, app.clock)
+    board_pages.mount(web_app, WebBoard(app.sessions, app.clock), signer)
+    return True
+
+
 # --- the sub-commands ---
 
 
@@ -330,6 +342,7 @@ async def start_server(app: App, *, port: int | None = None) -> Server:
     inbox workers, delivery and the scheduler's clock."""
     web_app = make_web_app(app.health)
     adapters = create_adapters(app, web_app)
+    mount_web_board(app, web_app)
     web = WebServer(web_app)
     service = Service(
         settings=app.settings,

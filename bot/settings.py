@@ -26,6 +26,7 @@ PLATFORM_LOCALES = {"console": "en", "slack": "en", "feishu": "zh-CN", "dingtalk
 class ScheduleSettings:
     digest_weekday: int = 4  # Friday
     digest_time: str = "15:00"
+    digest_charts: bool = True  # the burn-up and department charts after each weekly digest
     quiet_hours: str = "22:00-08:00"
     due_soon_days: int = 1
     overdue_grace_days: int = 1
@@ -88,6 +89,16 @@ class ServerSettings:
 
 
 @dataclass
+class WebSettings:
+    """``[web]``: the read-only board pages ``concord serve`` shows in a browser."""
+
+    enabled: bool = False
+    public_url: str = ""  # where browsers reach `concord serve`, e.g. https://concord.example.com
+    secret: str = ""  # signs the links (HMAC-SHA256): CONCORD_WEB_SECRET, never in the file
+    link_hours: int = 168  # how long a link handed out by `board` works
+
+
+@dataclass
 class ConsoleSettings:
     user: str = "me"
     chat: str = "console"
@@ -122,6 +133,7 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     # Each platform adapter's own section ([slack], [feishu] …), parsed by the adapter package.
     adapters: dict[str, Any] = field(default_factory=dict)
 
@@ -252,6 +264,7 @@ def validate(settings: Settings) -> None:
         settings.locales[platform] = normalized  # "zh", "中文" … → "zh-CN"
     _validate_schedule(settings.schedule)
     _validate_inbox(settings.inbox)
+    _validate_web(settings.web)
 
 
 def _validate_schedule(schedule: ScheduleSettings) -> None:
@@ -273,3 +286,14 @@ def _validate_inbox(inbox: InboxSettings) -> None:
     for name in ("grace_seconds", "store_timeout_seconds", "poll_seconds", "answer_hold_seconds"):
         if getattr(inbox, name) <= 0:
             raise ConfigError(f"Config key 'inbox.{name}' must be positive")
+
+
+def _validate_web(web: WebSettings) -> None:
+    if not web.enabled:
+        return
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", web.public_url):
+        raise ConfigError("Config key 'web.public_url' must be an http(s):// address")
+    if len(web.secret) < 16:
+        raise ConfigError("Config key 'web.secret' must be 16 characters or more (the env)")
+    if web.link_hours < 1:
+        raise ConfigError("Config key 'web.link_hours' must be at least 1")

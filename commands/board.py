@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.context import Context
 from bot.errors import UsageError
 from bot.render import MessageBuilder
+from bot.web_links import LinkSigner
 from commands import common
 from commands.framework import Args, Family, Verb
 from commands.task_views import describe_change, is_overdue, status_label, task_line
@@ -32,6 +33,7 @@ async def board(ctx: Context, args: Args) -> None:
     msg.header(ctx.t("board.header", ref=f"P{project.id}", name=project.name))
     if not rows:
         msg.section(ctx.t("board.empty"))
+        _browser_link(ctx, msg, id_of(project))
         ctx.reply(msg)
         return
     members = await common.member_map(ctx, [t.owner_id for t in rows])
@@ -67,7 +69,18 @@ async def board(ctx: Context, args: Args) -> None:
             blocked=sum(1 for t in rows if t.status == TaskStatus.BLOCKED),
         )
     )
+    _browser_link(ctx, msg, id_of(project))
     ctx.reply(msg)
+
+
+def _browser_link(ctx: Context, msg: MessageBuilder, project_id: int) -> None:
+    """``[web] enabled``: a signed link to this board's page, valid ``link_hours``."""
+    if not ctx.settings.web.enabled:
+        return
+    signer = LinkSigner(ctx.settings.web, ctx.clock)
+    until = common.fmt_when(ctx, ctx.now_utc() + signer.lifetime)
+    url = signer.url(project_id, ctx.locale, str(ctx.tz))
+    msg.context(ctx.t("web.open_in_browser", url=url, until=until))
 
 
 async def _by_phase(
