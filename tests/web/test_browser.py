@@ -11,15 +11,18 @@ import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from playwright.async_api import BrowserContext, Page, async_playwright
 
 from tests.conftest_requires import require
 from tests.web.conftest import BoardRig
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "tmp" / "artifacts"
+INSTALLED = Path(CHROMIUM).exists()
+ARTIFACTS = Path(__file__).resolve().parents[2] / "tmp" / "artifacts"  # gitignored
 # Without these the closed network makes Chromium hang on its background connections.
 FLAGS = [
     "--headless",
@@ -34,10 +37,10 @@ FLAGS = [
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[object]:
-    require(Path(CHROMIUM).exists(), "Chromium", "apt-get install chromium")
-    from playwright.async_api import async_playwright
+async def browser() -> AsyncIterator[BrowserContext]:
+    require(INSTALLED, "Chromium", "apt-get install chromium")
 
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="concord-chromium-") as profile:
         async with async_playwright() as driver:
             context = await driver.chromium.launch_persistent_context(
@@ -54,11 +57,8 @@ async def browser() -> AsyncIterator[object]:
 
 
 async def test_the_board_in_chromium_on_a_desktop_and_a_phone(
-    board_rig: BoardRig, browser: object
+    board_rig: BoardRig, browser: BrowserContext
 ) -> None:
-    from playwright.async_api import BrowserContext
-
-    assert isinstance(browser, BrowserContext)
     started = time.perf_counter()
     url = str(board_rig.client.make_url(await board_rig.link()))
     page = await browser.new_page()
@@ -85,7 +85,6 @@ async def test_the_board_in_chromium_on_a_desktop_and_a_phone(
     edge = await first.evaluate("card => getComputedStyle(card).borderLeftColor")
     assert edge == "rgb(207, 34, 46)"
     desktop = await _columns_side_by_side(page)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "board-desktop.png"), full_page=True)
 
     await page.set_viewport_size({"width": 390, "height": 844})
@@ -107,13 +106,8 @@ async def test_the_board_in_chromium_on_a_desktop_and_a_phone(
 
 
 async def test_an_expired_link_shows_nothing_in_the_browser(
-    board_rig: BoardRig, browser: object
+    board_rig: BoardRig, browser: BrowserContext
 ) -> None:
-    from datetime import timedelta
-
-    from playwright.async_api import BrowserContext
-
-    assert isinstance(browser, BrowserContext)
     url = str(board_rig.client.make_url(await board_rig.link()))
     board_rig.clock.advance(timedelta(hours=25))
     page = await browser.new_page()
@@ -123,9 +117,9 @@ async def test_an_expired_link_shows_nothing_in_the_browser(
     assert (await page.locator("body").inner_text()).strip() == "403 Forbidden"
 
 
-async def _columns_side_by_side(page: object) -> int:
+async def _columns_side_by_side(page: Page) -> int:
     """How many board columns share the first row of the layout."""
-    tops = await page.evaluate(  # type: ignore[attr-defined]
+    tops = await page.evaluate(
         "[...document.querySelectorAll('section.column')].map(c => c.getBoundingClientRect().top)"
     )
     return sum(1 for top in tops if abs(top - tops[0]) < 1)
