@@ -26,25 +26,33 @@ from adapters.base import Adapter, Host
 from adapters.console.platform import ConsoleAdapter
 from adapters.console.session import ConsoleSession, run
 from adapters.http import WebServer, make_web_app
-from bot import outbox_report
-from bot.clock import Clock, ManualClock, SystemClock, to_utc
-from bot.delivery import Deliverer
+from bot.dates.clock import Clock, ManualClock, SystemClock, to_utc
+from bot.dates.workdays import WorkCalendar, make_calendar
 from bot.demo import DEMO_PROJECT, DEMO_SCRIPT, DEMO_STARTS_AGO
-from bot.dispatch import Dispatcher
 from bot.errors import UserError
-from bot.inbox import Inbox
-from bot.jobs import approvals, daily, digest, escalations, issues, meetings, plans, tasks
-from bot.platform import Platform
-from bot.profiles import ProfileStore
+from bot.inbound.dispatch import Dispatcher
+from bot.inbound.inbox import Inbox
+from bot.inbound.profiles import ProfileStore
+from bot.outbound import outbox_report
+from bot.outbound.delivery import Deliverer
+from bot.outbound.platform import Platform
 from bot.scheduler import Job, Scheduler
 from bot.service import Service
 from bot.settings import Settings
 from bot.settings import load_settings as load_core_settings
-from bot.workdays import WorkCalendar, make_calendar
+from commands.escalations import jobs as escalations
+from commands.issues import jobs as issues
+from commands.meetings import jobs as meetings
 from commands.parsing.dates import parse_duration
-from storage import db, projects, single_process
-from storage import inbox as inbox_store
+from commands.people import daily
+from commands.plans import jobs as plans
+from commands.reports import jobs as digest
+from commands.requests import jobs as approvals
+from commands.tasks import jobs as tasks
+from storage import db, single_process
 from storage.db import transaction
+from storage.inbox import queries as inbox_store
+from storage.projects import queries as projects
 
 logger = logging.getLogger("concord")
 

@@ -8,14 +8,15 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import targets
-from bot.clock import to_aware_utc, to_utc
-from bot.context import Context
+from bot.dates.clock import to_aware_utc, to_utc
 from bot.errors import NotFound, UsageError
-from bot.messages import Target
+from bot.inbound.context import Context
+from bot.outbound import targets
+from bot.text.messages import Target
 from commands.framework import closest
 from commands.parsing.dates import parse_datetime
-from storage import people, projects
+from storage.people import queries as people
+from storage.projects import queries as projects
 from storage.rows import id_of
 from storage.tables import Department, Member, Project
 

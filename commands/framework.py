@@ -11,8 +11,8 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.context import Context
 from bot.errors import UsageError
+from bot.inbound.context import Context
 from commands.parsing.tokens import Token, split_list, tokenize
 
 Handler = Callable[[Context, "Args"], Awaitable[None]]

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.main import App, build_app
 from bot.settings import Settings
 from storage import db

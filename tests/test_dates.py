@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.dates.workdays import make_calendar
 from bot.errors import UsageError
-from bot.i18n import catalog, t
-from bot.workdays import make_calendar
+from bot.text.i18n import catalog, t
 from commands.parsing.dates import (
     Duration,
     parse_date,

@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.messages import Message, Target
+from bot.text.messages import Message, Target
 
 PLATFORM = "console"
 
@@ -19,7 +19,7 @@ class ClickTarget:
 
 
 class ConsolePlatform:
-    """Implements ``bot.platform.Platform`` by printing."""
+    """Implements ``bot.outbound.platform.Platform`` by printing."""
 
     name = PLATFORM
 

@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from fractions import Fraction
 from typing import TypeVar
 
+from bot.dates.workdays import WorkCalendar
 from bot.errors import UsageError
-from bot.workdays import WorkCalendar
 
 MAX_DAYS = 3660
 """Largest offset or duration, in days: anything further is a typo, and it bounds loops."""
