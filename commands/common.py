@@ -122,23 +122,6 @@ def local(ctx: Context, instant: datetime, tz: ZoneInfo | None = None) -> dateti
     return to_aware_utc(instant).astimezone(tz or ctx.tz)
 
 
-def fmt_when(
-    ctx: Context, instant: datetime | None, has_time: bool = True, tz: ZoneInfo | None = None
-) -> str:
-    """``12-05``, ``12-05 15:00``, or with the year when it is not this year."""
-    if instant is None:
-        return "—"
-    moment = local(ctx, instant, tz)
-    text = (
-        moment.strftime("%m-%d") if moment.year == ctx.today().year else moment.strftime("%Y-%m-%d")
-    )
-    return f"{text} {moment:%H:%M}" if has_time else text
-
-
-def fmt_date(ctx: Context, day: object | None) -> str:
-    return "—" if day is None else str(day)
-
-
 def overdue_days(ctx: Context, due_at: datetime | None) -> int:
     """Whole days past the deadline (0 when not yet overdue)."""
     if due_at is None:

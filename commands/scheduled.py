@@ -126,10 +126,3 @@ def working_days_after(calendar: WorkCalendar, day: date, n: int) -> date:
     for _ in range(n):
         day = calendar.next_working_day(day)
     return day
-
-
-def fmt_due(instant: datetime, has_time: bool, zone: ZoneInfo, now: datetime) -> str:
-    """``12-05`` / ``12-05 18:00`` in the reader's zone, with the year when it differs."""
-    local = to_aware_utc(instant).astimezone(zone)
-    text = local.strftime("%m-%d" if local.year == now.astimezone(zone).year else "%Y-%m-%d")
-    return f"{text} {local:%H:%M}" if has_time else text

@@ -6,6 +6,7 @@ from storage.audit.tables import AuditLog
 from storage.delivery.card_tables import CardRef
 from storage.delivery.ledger_tables import NotificationKey
 from storage.delivery.outbox_tables import Outbox, OutboxKind, OutboxLane, OutboxStatus
+from storage.escalations.tables import Escalation, EscalationStatus
 from storage.inbox.tables import InboundEvent, InboundStatus, InboxLane
 from storage.issues.tables import (
     Issue,
@@ -17,21 +18,14 @@ from storage.issues.tables import (
 )
 from storage.meetings.tables import AgendaItem, Decision, Meeting, MeetingParticipant, MeetingStatus
 from storage.people.tables import Chat, Department, Member, MemberIdentity
+from storage.plans.tables import PlanItem
 from storage.projects.tables import (
     CharterStatus,
-    Escalation,
-    EscalationStatus,
     Phase,
-    PlanItem,
     Project,
     ProjectDepartment,
     ProjectRole,
     ProjectStatus,
-    RaciEntry,
-    Task,
-    TaskDependency,
-    TaskEvent,
-    TaskStatus,
 )
 from storage.requests.tables import (
     ApprovalStatus,
@@ -40,6 +34,7 @@ from storage.requests.tables import (
     RequestStatus,
     ResourceRequest,
 )
+from storage.tasks.tables import RaciEntry, Task, TaskDependency, TaskEvent, TaskStatus
 
 __all__ = [
     "AgendaItem",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from commands import common
 from commands.escalations import ladder
 from commands.framework import ITEM_RE, Args, Family, ItemVerb, Verb
@@ -71,7 +72,7 @@ async def _line(ctx: Context, escalation: Escalation) -> str:
     ref = ladder.subject_ref(escalation.subject_type, ladder.describe(subject)[0])
     status = ctx.t(f"escalation.status_{escalation.status}")
     due = (
-        common.fmt_when(ctx, escalation.next_level_at)
+        timefmt.moment(ctx, escalation.next_level_at)
         if escalation.status == EscalationStatus.OPEN
         else "—"
     )

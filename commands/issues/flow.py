@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.dates.clock import to_aware_utc
 from bot.errors import UsageError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from bot.text.render import MessageBuilder
 from commands import common
 from commands.escalations import ladder as escalation
@@ -23,7 +24,7 @@ from commands.issues.access import (
     check_state,
     get_issue,
 )
-from commands.issues.views import fmt_span, ref
+from commands.issues.views import ref
 from storage.issues import queries as issues
 from storage.rows import id_of
 from storage.tables import Issue, IssueStatus
@@ -75,7 +76,7 @@ async def progress(ctx: Context, number: int, args: Args) -> None:
             if issue.plan_breached or _late(issue)
             else "issue.plan_recorded"
         )
-        msg.context(ctx.t(key, due=common.fmt_when(ctx, issue.plan_due_at)))
+        msg.context(ctx.t(key, due=timefmt.moment(ctx, issue.plan_due_at)))
     ctx.reply(msg)
 
 
@@ -152,7 +153,7 @@ async def verify(ctx: Context, number: int, args: Args) -> None:
             title=issue.title,
             actor=msg.mention(ctx.actor_id, ctx.actor.name),
             text=text or "",
-            took=fmt_span(ctx, now - to_aware_utc(issue.created_at)),
+            took=timefmt.span(ctx.t, now - to_aware_utc(issue.created_at)),
         )
     )
     if closed is not None:

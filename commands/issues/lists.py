@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 from bot.errors import UsageError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from bot.text.render import MessageBuilder
 from commands import common
 from commands.framework import Args
 from commands.issues.views import (
     breach_marks,
-    fmt_eta,
     issue_line,
     parse_urgency,
     title_tag,
@@ -151,11 +151,11 @@ async def _project_names(ctx: Context, ids: Sequence[int]) -> dict[int, str]:
 
 async def _my_line(ctx: Context, issue: Issue, action: str, names: dict[int, str]) -> str:
     if action == "triage":
-        todo = ctx.t("issue.my_triage", due=common.fmt_when(ctx, issue.triage_due_at))
+        todo = ctx.t("issue.my_triage", due=timefmt.moment(ctx, issue.triage_due_at))
     elif action == "work" and issue.planned_at is None:
-        todo = ctx.t("issue.my_plan", due=common.fmt_when(ctx, issue.plan_due_at))
+        todo = ctx.t("issue.my_plan", due=timefmt.moment(ctx, issue.plan_due_at))
     elif action == "work":
-        todo = ctx.t("issue.my_resolve", eta=fmt_eta(ctx, issue.eta_at))
+        todo = ctx.t("issue.my_resolve", eta=timefmt.eta(ctx, issue.eta_at))
     else:
         todo = ctx.t("issue.my_verify")
     marks = "".join(" ⚠ " + m for m in breach_marks(ctx, issue))

@@ -15,9 +15,10 @@ from datetime import datetime, time, timedelta
 from bot.dates.clock import to_aware_utc, to_utc
 from bot.errors import UsageError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from commands import common
 from commands.framework import Args
-from commands.issues.views import fmt_span, sla_late, urgency_label
+from commands.issues.views import sla_late, urgency_label
 from commands.parsing.dates import parse_date
 from storage.issues import queries as issues
 from storage.rows import id_of
@@ -124,8 +125,8 @@ async def stats(ctx: Context, args: Args) -> None:
         ctx.t(
             "issue.stats_header",
             name=project.name,
-            start=common.fmt_when(ctx, start, False),
-            end=common.fmt_when(ctx, ctx.now_utc(), False),
+            start=timefmt.moment(ctx, start, False),
+            end=timefmt.moment(ctx, ctx.now_utc(), False),
         )
     )
     if not rows:
@@ -144,7 +145,7 @@ async def stats(ctx: Context, args: Args) -> None:
 
 def _fields(ctx: Context, data: Figures) -> list[tuple[str, str]]:
     def span(value: timedelta | None) -> str:
-        return fmt_span(ctx, value) if value is not None else "—"
+        return timefmt.span(ctx.t, value) if value is not None else "—"
 
     return [
         (

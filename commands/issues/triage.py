@@ -15,10 +15,11 @@ from typing import TypedDict
 
 from bot.errors import UsageError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from commands import common
 from commands.framework import Args
 from commands.issues.access import check_state, check_triage, get_issue
-from commands.issues.views import fmt_eta, fold_aliases, ref
+from commands.issues.views import fold_aliases, ref
 from storage.issues import queries as issues
 from storage.rows import id_of
 from storage.tables import Department, Issue, IssueRole, IssueStatus, Member
@@ -166,7 +167,7 @@ async def _reply(ctx: Context, issue: Issue, first: bool) -> None:
             primary=state["primary"] or "—",
             support=", ".join(state["support"]) or "—",
             owner=msg.mention(owner.id, owner.name) if owner else "—",
-            eta=fmt_eta(ctx, issue.eta_at),
+            eta=timefmt.eta(ctx, issue.eta_at),
         )
     )
     if issue.planned_at is None:
@@ -175,7 +176,7 @@ async def _reply(ctx: Context, issue: Issue, first: bool) -> None:
                 "issue.plan_request",
                 owner=msg.mention(owner.id, owner.name) if owner else "—",
                 ref=ref(issue),
-                due=common.fmt_when(ctx, issue.plan_due_at),
+                due=timefmt.moment(ctx, issue.plan_due_at),
             )
         )
     ctx.reply(msg)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from bot.dates.clock import to_aware_utc
 from bot.errors import UsageError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from commands import common
 from commands.framework import Args, Family, ItemVerb, Verb
 from commands.issues import flow as issue_flow
@@ -119,8 +120,8 @@ async def _reported_reply(ctx: Context, issue: Issue, departments: list[Departme
         ctx.t(
             key,
             who=", ".join(msg.mention(m.id, m.name) for m in triagers.values()) or "—",
-            triage_due=common.fmt_when(ctx, issue.triage_due_at),
-            plan_due=common.fmt_when(ctx, issue.plan_due_at),
+            triage_due=timefmt.moment(ctx, issue.triage_due_at),
+            plan_due=timefmt.moment(ctx, issue.plan_due_at),
             ref=ref(issue),
         )
     )

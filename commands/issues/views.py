@@ -9,6 +9,7 @@ from typing import Any
 from bot.dates.clock import to_aware_utc
 from bot.errors import UsageError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from bot.text.render import MessageBuilder
 from commands import common
 from commands.framework import Args
@@ -70,27 +71,6 @@ def ref(issue: Issue) -> str:
     return f"I{issue.number}"
 
 
-def fmt_span(ctx: Context, span: timedelta) -> str:
-    """``2d 3h`` / ``1h 20m`` / ``45m`` (``2天3小时`` …)."""
-    minutes = max(0, round(span.total_seconds() / 60))
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return ctx.t("issue.span_dh", d=days, h=hours)
-    if hours:
-        return ctx.t("issue.span_hm", h=hours, m=mins)
-    return ctx.t("issue.span_m", m=mins)
-
-
-def fmt_eta(ctx: Context, eta: datetime | None) -> str:
-    """A bare-date ETA is stored as the end of that day; show it without the time."""
-    if eta is None:
-        return "—"
-    moment = common.local(ctx, eta)
-    end_of_day = (moment.hour, moment.minute, moment.second) == (23, 59, 59)
-    return common.fmt_when(ctx, eta, not end_of_day)
-
-
 def sla_parts(issue: Issue, kind: str) -> tuple[datetime | None, datetime | None, bool]:
     """(due, done, flagged) of the triage or plan SLA."""
     if kind == "triage":
@@ -112,17 +92,17 @@ def sla_text(ctx: Context, issue: Issue, kind: str) -> str:
     if due is None:
         return "—"
     late = sla_late(issue, kind, ctx.now())
-    when = common.fmt_when(ctx, due)
+    when = timefmt.moment(ctx, due)
     if done is not None:
         key = "issue.sla_met_late" if late else "issue.sla_met"
-        return ctx.t(key, at=common.fmt_when(ctx, done), due=when)
+        return ctx.t(key, at=timefmt.moment(ctx, done), due=when)
     if late:
         return ctx.t(
-            "issue.sla_missed", due=when, late=fmt_span(ctx, ctx.now() - to_aware_utc(due))
+            "issue.sla_missed", due=when, late=timefmt.span(ctx.t, ctx.now() - to_aware_utc(due))
         )
     if issue.status in (IssueStatus.RESOLVED, IssueStatus.CLOSED):
         return "—"
-    return ctx.t("issue.sla_due", due=when, left=fmt_span(ctx, to_aware_utc(due) - ctx.now()))
+    return ctx.t("issue.sla_due", due=when, left=timefmt.span(ctx.t, to_aware_utc(due) - ctx.now()))
 
 
 def breach_marks(ctx: Context, issue: Issue) -> list[str]:
@@ -159,7 +139,7 @@ def issue_line(
     if issue.primary_department_id in departments:
         parts.append(departments[issue.primary_department_id or 0].name)
     if issue.eta_at is not None:
-        parts.append(ctx.t("issue.eta_short", eta=fmt_eta(ctx, issue.eta_at)))
+        parts.append(ctx.t("issue.eta_short", eta=timefmt.eta(ctx, issue.eta_at)))
     parts += ["⚠ " + mark for mark in breach_marks(ctx, issue)]
     head = f"{_MARKS[issue.urgency]} {title_tag(ctx, issue)}"
     return head + (" — " + " · ".join(parts) if parts else "")
@@ -206,12 +186,12 @@ async def _fields(ctx: Context, msg: MessageBuilder, issue: Issue) -> list[tuple
         (ctx.t("issue.field.urgency"), urgency_label(ctx, issue.urgency)),
         (ctx.t("issue.field.category"), issue.category or "—"),
         (ctx.t("issue.field.reporter"), who(issue.reporter_id)),
-        (ctx.t("issue.field.reported"), common.fmt_when(ctx, issue.created_at)),
+        (ctx.t("issue.field.reported"), timefmt.moment(ctx, issue.created_at)),
         (ctx.t("issue.field.involved"), names(involved)),
         (ctx.t("issue.field.primary"), names([primary] if primary else [])),
         (ctx.t("issue.field.support"), names(support)),
         (ctx.t("issue.field.owner"), who(issue.owner_id)),
-        (ctx.t("issue.field.eta"), fmt_eta(ctx, issue.eta_at)),
+        (ctx.t("issue.field.eta"), timefmt.eta(ctx, issue.eta_at)),
         (ctx.t("issue.field.triage_sla"), sla_text(ctx, issue, "triage")),
         (_plan_label(ctx, issue), sla_text(ctx, issue, "plan")),
     ]
@@ -238,7 +218,7 @@ async def timeline_lines(ctx: Context, msg: MessageBuilder, issue: Issue) -> lis
         author = members.get(entry.author_id or 0)
         who = "@" + author.name if author else ctx.t("issue.system")
         what = entry_text(ctx, msg, entry, payload, members)
-        lines.append(f"  {common.fmt_when(ctx, entry.at)} {who} — {what}")
+        lines.append(f"  {timefmt.moment(ctx, entry.at)} {who} — {what}")
     return lines
 
 
@@ -264,14 +244,16 @@ def entry_text(
             primary=payload.get("primary") or "—",
             support=", ".join(payload.get("support") or []) or "—",
             owner=msg.mention(owner.id, owner.name) if owner else "—",
-            eta=fmt_eta(ctx, datetime.fromisoformat(payload["eta"])) if payload.get("eta") else "—",
+            eta=timefmt.eta(ctx, datetime.fromisoformat(payload["eta"]))
+            if payload.get("eta")
+            else "—",
         )
     if entry.kind == "edit":
         changes = ", ".join(f"{ctx.t('issue.field.' + k)} → {v}" for k, v in payload.items())
         return ctx.t("issue.entry.edit", changes=changes)
     if entry.kind == "breach":
         due = datetime.fromisoformat(payload["due"])
-        return ctx.t(f"issue.entry.breach_{payload['sla']}", due=common.fmt_when(ctx, due))
+        return ctx.t(f"issue.entry.breach_{payload['sla']}", due=timefmt.moment(ctx, due))
     return ctx.t(f"issue.entry.{entry.kind}", text=entry.text or "")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.text import timefmt
 from bot.text.i18n import t
 from bot.text.render import MessageBuilder
 from commands.meetings.facts import MeetingView, other_zones
@@ -26,7 +27,7 @@ def weekday_name(locale: str, weekday: int) -> str:
 def when(locale: str, instant: datetime, zone: ZoneInfo, now: datetime) -> str:
     """``Fri 11-27 15:00`` (with the year when it is not this year's)."""
     local = instant.astimezone(zone)
-    day = local.strftime("%m-%d" if local.year == now.astimezone(zone).year else "%Y-%m-%d")
+    day = timefmt.day(local, now.astimezone(zone).year)
     return f"{weekday_name(locale, local.weekday())} {day} {local:%H:%M}"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.errors import Conflict, UsageError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from bot.text.render import MessageBuilder
 from commands import common
 from commands.framework import Args
@@ -138,7 +139,7 @@ async def action(ctx: Context, number: int, args: Args) -> None:
             title=task.title,
             ref=f"M{meeting.number}",
             owner=msg.mention(owner.id, owner.name),
-            due=common.fmt_when(ctx, task.due_at, task.due_has_time),
+            due=timefmt.moment(ctx, task.due_at, task.due_has_time),
         )
     )
     if task.standard:
@@ -179,7 +180,7 @@ async def minutes(ctx: Context, number: int, args: Args) -> None:
         raise Conflict(
             "error.meeting_not_started",
             ref=f"M{meeting.number}",
-            start=common.fmt_when(ctx, meeting.starts_at),
+            start=timefmt.moment(ctx, meeting.starts_at),
         )
     again = meeting.minutes_published_at is not None
     view = await load(ctx.session, ctx.settings, meeting)

@@ -18,6 +18,7 @@ from bot.dates.clock import to_aware_utc
 from bot.outbound import targets
 from bot.outbound.notify import NoticeKey, to_person
 from bot.scheduler import JobContext
+from bot.text import timefmt
 from bot.text.i18n import t
 from bot.text.messages import Message
 from bot.text.render import MessageBuilder
@@ -111,7 +112,7 @@ class Summary:
             ref=f"T{task.number}",
             title=task.title,
             project=project.name if project else "—",
-            when=support.fmt_due(task.due_at, task.due_has_time, zone, self.now),
+            when=timefmt.moment_in(task.due_at, zone, self.now, task.due_has_time),
         )
         due = to_aware_utc(task.due_at)
         if due < self.now:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import NotFound, PermissionDenied, UsageError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from commands import common
 from commands.framework import Args, Family, Verb
 from commands.meetings.facts import project_zone
@@ -93,7 +94,7 @@ async def add(ctx: Context, args: Args) -> None:
             n=len(await plans.plan_items(ctx.session, id_of(project))),
             what=item.what,
             when=schedule_text(ctx.locale, item),
-            next=common.fmt_when(ctx, item.next_due_at, tz=zone),
+            next=timefmt.moment(ctx, item.next_due_at, tz=zone),
             zone=zone.key,
         )
     )
@@ -154,7 +155,7 @@ async def show(ctx: Context, args: Args) -> None:
 
 
 def _next(ctx: Context, at: datetime | None, zone: ZoneInfo) -> str:
-    return common.fmt_when(ctx, at, tz=zone)
+    return timefmt.moment(ctx, at, tz=zone)
 
 
 async def remove(ctx: Context, args: Args) -> None:

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.dates.clock import to_aware_utc
+from bot.text import timefmt
 from bot.text.i18n import Translator
 from bot.text.messages import Message
 from bot.text.render import MessageBuilder
-from commands.scheduled import fmt_due
 from storage.reports import digest as store
 from storage.reports.digest import DigestRows, TaskLine
 from storage.tables import ApprovalStep, Issue, Meeting, Member, Phase, TaskStatus, Urgency
@@ -96,7 +96,7 @@ class View:
         )
 
     def when(self, instant: datetime | None, has_time: bool = True) -> str:
-        return fmt_due(instant, has_time, self.zone, self.now) if instant else "—"
+        return timefmt.moment_in(instant, self.zone, self.now, has_time) if instant else "—"
 
     def name(self, member_id: int | None) -> str:
         member: Member | None = self.rows.members.get(member_id or 0)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.errors import UsageError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from bot.text.render import MessageBuilder
 from commands import common
 from commands.framework import Args, Family, Verb
@@ -136,8 +137,8 @@ def write_csv(ctx: Context, project: Project, rows: list[Task]) -> Path:
                     f"T{task.number}",
                     task.title,
                     status_label(ctx, task.status),
-                    common.fmt_when(ctx, task.due_at, task.due_has_time),
-                    common.fmt_when(ctx, task.done_at),
+                    timefmt.moment(ctx, task.due_at, task.due_has_time),
+                    timefmt.moment(ctx, task.done_at),
                     f"{lateness_days(task, now):.1f}",
                     f"{blocked_hours(task, now):.1f}",
                 ]

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from bot.dates.clock import to_aware_utc
 from bot.inbound.context import Context
 from bot.outbound import targets
+from bot.text import timefmt
 from bot.text.i18n import Translator
 from bot.text.render import MessageBuilder
 from commands import common
@@ -66,7 +67,7 @@ class CardView:
 
     def day(self, instant: datetime, zone: ZoneInfo | None = None) -> str:
         moment = self.local(instant, zone)
-        return moment.strftime("%m-%d" if moment.year == self.today.year else "%Y-%m-%d")
+        return timefmt.day(moment, self.today.year)
 
     def local(self, instant: datetime, zone: ZoneInfo | None = None) -> datetime:
         return to_aware_utc(instant).astimezone(zone or self.zone)

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from bot.dates.clock import to_aware_utc
 from bot.errors import UsageError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from commands import common
 from commands.framework import Args
 from storage.people import queries as people
@@ -159,7 +160,7 @@ def proposal_text(ctx: Context, proposal: dict[str, str]) -> str:
     parts = []
     for key, value in proposal.items():
         if key in ("from", "to"):
-            shown = common.fmt_when(ctx, datetime.fromisoformat(value), has_time=False)
+            shown = timefmt.moment(ctx, datetime.fromisoformat(value), has_time=False)
         elif key == "amount":
             shown = f"{Decimal(value):,.2f}"
         else:

@@ -5,6 +5,7 @@ receipt, return, or — for an owning department — confirm a return)."""
 from __future__ import annotations
 
 from bot.inbound.context import Context
+from bot.text import timefmt
 from bot.text.render import MessageBuilder
 from commands import common
 from commands.requests import approvals
@@ -44,7 +45,7 @@ async def _step_line(ctx: Context, msg: MessageBuilder, step: ApprovalStep) -> s
         behalf = msg.mention(approver.id, approver.name)
     due = ctx.t(
         "approval.my.due",
-        due=common.fmt_when(ctx, step.due_at),
+        due=timefmt.moment(ctx, step.due_at),
         late=approvals.overdue(ctx, step),
         who=behalf,
     )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.errors import UsageError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from bot.text.render import MessageBuilder
 from commands import common
 from commands.framework import Args, closest
@@ -115,7 +116,7 @@ async def history(
             position=positions.get(row.entity_id, ""),
             text=detail.get("text") or detail.get("evidence") or detail.get("reason") or "",
         )
-        lines.append(f"  {common.fmt_when(ctx, row.at)} {who} {what}")
+        lines.append(f"  {timefmt.moment(ctx, row.at)} {who} {what}")
     return lines
 
 
@@ -191,7 +192,7 @@ async def state_text(ctx: Context, msg: MessageBuilder, request: ResourceRequest
         position=pending.position,
         total=len(chain),
         who=_who(msg, approver),
-        due=common.fmt_when(ctx, pending.due_at),
+        due=timefmt.moment(ctx, pending.due_at),
     )
 
 

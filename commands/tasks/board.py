@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.errors import UsageError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from bot.text.render import MessageBuilder
 from commands import common
 from commands.framework import Args, Family, Verb
@@ -165,7 +166,7 @@ async def standup(ctx: Context, args: Args) -> None:
         )
         what = describe_change(ctx, event)
         changes.append(
-            f"• {common.fmt_when(ctx, event.at)} T{task.number} {task.title}: {what} ({who})"
+            f"• {timefmt.moment(ctx, event.at)} T{task.number} {task.title}: {what} ({who})"
         )
     if len(changes) == 1:
         changes.append("  " + ctx.t("board.none"))

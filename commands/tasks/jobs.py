@@ -26,6 +26,7 @@ from bot.outbound import targets
 from bot.outbound.notify import NoticeKey, to_groups, to_person
 from bot.scheduler import JobContext
 from bot.settings import Settings
+from bot.text import timefmt
 from bot.text.i18n import t
 from bot.text.messages import Message
 from bot.text.render import MessageBuilder
@@ -159,7 +160,7 @@ async def escalate(session: AsyncSession, ctx: JobContext, task: Task, project: 
     assert due_at is not None
 
     def reason(locale: str, zone: ZoneInfo) -> str:
-        when = support.fmt_due(due_at, has_time, zone, ctx.now)
+        when = timefmt.moment_in(due_at, zone, ctx.now, has_time)
         return t(locale, "reminder.escalation_reason", when=when)
 
     await support.escalate(
@@ -196,7 +197,7 @@ class Notice:
             "ref": f"T{self.task.number}",
             "title": self.task.title,
             "project": self.project.name,
-            "when": support.fmt_due(self.task.due_at, self.task.due_has_time, zone, self.ctx.now),
+            "when": timefmt.moment_in(self.task.due_at, zone, self.ctx.now, self.task.due_has_time),
             "days": late.days + 1,
             "owner": msg.mention(owner.id, owner.name) if owner else t(locale, "reminder.nobody"),
             "pms": " ".join(msg.mention(m.id, m.name) for m in self.managers),

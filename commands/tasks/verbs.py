@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.errors import Conflict, UsageError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from commands import common
 from commands.escalations import ladder
 from commands.framework import Args, Family, ItemVerb, Verb, item_number
@@ -55,9 +56,9 @@ async def apply_fields(
         changes.append(("dept", str(task.department_id), department.name))
         task.department_id = department.id
     if (due := args.option("due")) is not None:
-        old = common.fmt_when(ctx, task.due_at, task.due_has_time)
+        old = timefmt.moment(ctx, task.due_at, task.due_has_time)
         task.due_at, task.due_has_time = common.parse_deadline(ctx, due)
-        changes.append(("due", old, common.fmt_when(ctx, task.due_at, task.due_has_time)))
+        changes.append(("due", old, timefmt.moment(ctx, task.due_at, task.due_has_time)))
     if (std := args.option("std")) is not None:
         changes.append(("std", task.standard, std))
         task.standard = std
@@ -103,7 +104,7 @@ async def add(ctx: Context, args: Args) -> None:
             ref=f"T{task.number}",
             title=task.title,
             owner=who,
-            due=common.fmt_when(ctx, task.due_at, task.due_has_time),
+            due=timefmt.moment(ctx, task.due_at, task.due_has_time),
         )
     )
     ctx.reply(msg)
@@ -193,7 +194,7 @@ async def set_due(ctx: Context, number: int, args: Args) -> None:
                 "task.due_set",
                 ref=f"T{task.number}",
                 title=task.title,
-                due=common.fmt_when(ctx, task.due_at, task.due_has_time),
+                due=timefmt.moment(ctx, task.due_at, task.due_has_time),
             )
         )
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.dates.clock import to_aware_utc
 from bot.inbound.context import Context
+from bot.text import timefmt
 from bot.text.i18n import t
 from bot.text.render import MessageBuilder
 from commands import common
@@ -40,7 +41,7 @@ def task_line(
     if task.department_id in departments:
         parts.append(departments[task.department_id or 0].name)
     if task.due_at is not None:
-        due = ctx.t("task.due_short", due=common.fmt_when(ctx, task.due_at, task.due_has_time))
+        due = ctx.t("task.due_short", due=timefmt.moment(ctx, task.due_at, task.due_has_time))
         late = common.overdue_days(ctx, task.due_at) if task.status != TaskStatus.DONE else 0
         parts.append(due + (" " + ctx.t("task.overdue_by", days=late) if late else ""))
     if with_status:
@@ -70,7 +71,7 @@ async def show_task(ctx: Context, task: Task, *, history: bool = True) -> Messag
     if task.phase_id:
         phase = await ctx.session.get(Phase, task.phase_id)
         fields.append((ctx.t("field.phase"), phase.name if phase else "—"))
-    due = common.fmt_when(ctx, task.due_at, task.due_has_time)
+    due = timefmt.moment(ctx, task.due_at, task.due_has_time)
     if is_overdue(ctx, task):
         due += " " + ctx.t("task.overdue_by", days=common.overdue_days(ctx, task.due_at))
     fields.append((ctx.t("field.due"), due))
@@ -127,7 +128,7 @@ async def history_lines(ctx: Context, msg: MessageBuilder, task: Task) -> list[s
     for event in events[-15:]:
         actor = actors.get(event.actor_id or 0)
         who = "@" + actor.name if actor else ctx.t("task.system")
-        when = common.fmt_when(ctx, event.at)
+        when = timefmt.moment(ctx, event.at)
         change = describe_change(ctx, event)
         note = f" ({event.note})" if event.note else ""
         lines.append(f"  {when} {who} {change}{note}")
