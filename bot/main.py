@@ -43,7 +43,7 @@ from bot.settings import load_settings as load_core_settings
 from commands.escalations import jobs as escalations
 from commands.issues import jobs as issues
 from commands.meetings import jobs as meetings
-from commands.parsing.dates import parse_duration
+from commands.parsing.durations import parse_duration
 from commands.people import daily
 from commands.plans import jobs as plans
 from commands.reports import jobs as digest

@@ -13,7 +13,7 @@ from bot.main import App
 from bot.scheduler import JobContext
 from bot.text.messages import Message
 from commands.meetings import jobs as meeting_job
-from commands.parsing.dates import parse_duration
+from commands.parsing.durations import parse_duration
 from commands.plans import jobs as plan_job
 from storage.tables import AuditLog, Member, Outbox
 from tests.conftest import START

@@ -150,3 +150,9 @@ def member_locale(settings: Settings, member: Member, platform: str, dm: Chat | 
 
 def chat_zone(settings: Settings, chat: Chat) -> ZoneInfo:
     return ZoneInfo(chat.timezone or settings.timezone)
+
+
+async def project_zone(session: AsyncSession, settings: Settings, project_id: int) -> ZoneInfo:
+    """The project's time zone: its (first) group's, else the workspace's."""
+    groups = await project_groups(session, project_id)
+    return chat_zone(settings, groups[0][1]) if groups else ZoneInfo(settings.timezone)

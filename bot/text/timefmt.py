@@ -12,9 +12,10 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.dates.clock import to_aware_utc
-from bot.text.i18n import Translator
+from bot.text.i18n import Translator, t
 
 NONE = "—"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # A bare-date deadline or ETA is stored as the end of that day (23:59:59 local).
 _END_OF_DAY = (23, 59, 59)
 
@@ -74,3 +75,8 @@ def span(t: Translator, length: timedelta) -> str:
     if hours:
         return t("issue.span_hm", h=hours, m=mins)
     return t("issue.span_m", m=mins)
+
+
+def weekday_name(locale: str, weekday: int) -> str:
+    """``Fri`` / ``周五`` (``weekday``: 0 = Monday)."""
+    return t(locale, f"weekday.{WEEKDAYS[weekday]}")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import jobs as support
 from bot.scheduler import JobContext
-from commands import scheduled as support
 from commands.escalations import ladder as escalation
 
 

@@ -6,7 +6,7 @@ from bot.errors import Conflict, NotFound, PermissionDenied, UsageError
 from bot.inbound.context import Context
 from bot.text import timefmt
 from commands import common
-from commands.escalations import ladder
+from commands.escalations import announce, ladder
 from commands.framework import ITEM_RE, Args, Family, ItemVerb, Verb
 from storage import rows
 from storage.escalations import queries as store
@@ -69,7 +69,7 @@ async def list_open(ctx: Context, args: Args) -> None:
 
 async def _line(ctx: Context, escalation: Escalation) -> str:
     subject = await store.subject(ctx.session, escalation.subject_type, escalation.subject_id)
-    ref = ladder.subject_ref(escalation.subject_type, ladder.describe(subject)[0])
+    ref = announce.subject_ref(escalation.subject_type, announce.describe(subject)[0])
     status = ctx.t(f"escalation.status_{escalation.status}")
     due = (
         timefmt.moment(ctx, escalation.next_level_at)
@@ -101,7 +101,7 @@ async def show(ctx: Context, number: int, args: Args) -> None:
     escalation = await _get(ctx, number)
     msg = ctx.message()
     msg.section(await _line(ctx, escalation))
-    people = await ladder.level_people(ctx.session, escalation)
+    people = await announce.level_people(ctx.session, escalation)
     msg.fields(
         [
             (
@@ -121,7 +121,7 @@ async def resolve(ctx: Context, number: int, args: Args) -> None:
     project = common.require_project(ctx)
     allowed = await common.pm_ids(ctx, project)
     allowed |= {i for i in (project.sponsor_id, project.coordinator_id, escalation.opened_by) if i}
-    allowed |= {p.id for p in await ladder.level_people(ctx.session, escalation) if p.id}
+    allowed |= {p.id for p in await announce.level_people(ctx.session, escalation) if p.id}
     if ctx.actor_id not in allowed:
         names = sorted("@" + m.name for m in (await common.member_map(ctx, allowed)).values())
         raise PermissionDenied(

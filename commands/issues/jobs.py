@@ -19,13 +19,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import jobs as support
 from bot.dates.clock import to_aware_utc
 from bot.outbound.notify import NoticeKey, to_groups
 from bot.scheduler import JobContext
 from bot.text.i18n import t
 from bot.text.messages import Message
 from bot.text.render import MessageBuilder
-from commands import scheduled as support
+from commands.escalations.ladder import escalate
 from storage import schedule
 from storage.issues import queries as issues
 from storage.people import queries as people
@@ -87,7 +88,7 @@ async def breach(session: AsyncSession, ctx: JobContext, issue_id: int, kind: st
             due=f"{due.astimezone(zone):%m-%d %H:%M}",
         )
 
-    await support.escalate(
+    await escalate(
         session,
         ctx,
         project_id=id_of(project),

@@ -25,12 +25,6 @@ from storage.rows import id_of
 from storage.tables import AgendaItem, Decision, Department, Meeting, Member, Project, Task
 
 
-async def project_zone(session: AsyncSession, settings: Settings, project_id: int) -> ZoneInfo:
-    """The project's time zone: its (first) group's, else the workspace's."""
-    groups = await targets.project_groups(session, project_id)
-    return targets.chat_zone(settings, groups[0][1]) if groups else ZoneInfo(settings.timezone)
-
-
 @dataclass
 class MeetingView:
     """A meeting with everything its messages show, loaded once."""
@@ -159,6 +153,6 @@ async def ensure_next(
     existing = await meetings.successor(session, meeting)
     if existing is not None:
         return existing, False
-    zone = await project_zone(session, settings, meeting.project_id)
+    zone = await targets.project_zone(session, settings, meeting.project_id)
     starts_at = next_slot(meeting, zone, after=now)
     return await meetings.add_occurrence(session, meeting, starts_at=starts_at, now=now), True

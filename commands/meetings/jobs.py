@@ -24,11 +24,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import jobs as support
 from bot.outbound.notify import NoticeKey, Render, to_groups, to_person
 from bot.scheduler import JobContext
 from bot.text.messages import Message
 from bot.text.render import MessageBuilder
-from commands import scheduled as support
 from commands.meetings.facts import MeetingView, attendees, ensure_next, load
 from commands.meetings.messages import agenda_message, minutes_reminder, start_message
 from storage.meetings import queries as meetings

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.inbound.context import Context
+from bot.outbound import targets
+from bot.text import timefmt
 from bot.text.render import MessageBuilder
 from commands import common
 from commands.framework import Args
-from commands.meetings.facts import project_zone
-from commands.meetings.messages import span, state, weekday_name, when
+from commands.meetings.messages import span, state, when
 from storage.meetings import queries as meetings
 from storage.projects import queries as projects
 from storage.rows import id_of
@@ -20,7 +21,7 @@ from storage.tables import Meeting
 
 async def list_meetings(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
-    now, zone = ctx.now_utc(), await project_zone(ctx.session, ctx.settings, id_of(project))
+    now, zone = ctx.now_utc(), await targets.project_zone(ctx.session, ctx.settings, id_of(project))
     coming = await meetings.upcoming(ctx.session, project_id=id_of(project), now=now)
     owing = await meetings.awaiting_minutes(ctx.session, project_id=id_of(project), now=now)
     msg = ctx.message()
@@ -39,7 +40,9 @@ async def list_meetings(ctx: Context, args: Args) -> None:
 def _line(ctx: Context, meeting: Meeting, zone: ZoneInfo) -> str:
     parts = [f"M{meeting.number} {meeting.topic} — {span(ctx.locale, meeting, zone, ctx.now())}"]
     if meeting.every_weekday is not None:
-        parts.append(ctx.t("meeting.weekly", day=weekday_name(ctx.locale, meeting.every_weekday)))
+        parts.append(
+            ctx.t("meeting.weekly", day=timefmt.weekday_name(ctx.locale, meeting.every_weekday))
+        )
     if meeting.starts_at <= ctx.now():
         parts.append(state(ctx.locale, meeting, ctx.now()))
     return " · ".join(parts)

@@ -17,18 +17,12 @@ from commands.meetings.facts import MeetingView, other_zones
 from storage.meetings.queries import ends_at
 from storage.tables import Meeting, MeetingStatus, Task, TaskStatus
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def weekday_name(locale: str, weekday: int) -> str:
-    return t(locale, f"weekday.{WEEKDAYS[weekday]}")
-
 
 def when(locale: str, instant: datetime, zone: ZoneInfo, now: datetime) -> str:
     """``Fri 11-27 15:00`` (with the year when it is not this year's)."""
     local = instant.astimezone(zone)
     day = timefmt.day(local, now.astimezone(zone).year)
-    return f"{weekday_name(locale, local.weekday())} {day} {local:%H:%M}"
+    return f"{timefmt.weekday_name(locale, local.weekday())} {day} {local:%H:%M}"
 
 
 def span(locale: str, meeting: Meeting, zone: ZoneInfo, now: datetime) -> str:
@@ -82,7 +76,7 @@ def time_fields(
     if lines:
         fields.append((t(locale, "meeting.field.zones"), "\n".join(lines)))
     if meeting.every_weekday is not None:
-        day = weekday_name(locale, meeting.every_weekday)
+        day = timefmt.weekday_name(locale, meeting.every_weekday)
         fields.append((t(locale, "meeting.field.repeats"), t(locale, "meeting.weekly", day=day)))
     return fields
 

@@ -10,9 +10,8 @@ from bot.inbound.context import Context
 from bot.outbound import targets
 from bot.text.i18n import t
 from bot.text.render import MessageBuilder
-from commands.meetings.facts import MeetingView, attendees, project_zone
+from commands.meetings.facts import MeetingView, attendees
 from commands.meetings.messages import span
-from commands.requests.deadlines import approver_zone
 from storage.rows import id_of
 
 Build = Callable[[str, ZoneInfo], MessageBuilder]
@@ -32,7 +31,10 @@ async def broadcast(ctx: Context, view: MeetingView, build: Build) -> tuple[int,
             ctx.send(target, msg)
     if not here:
         ctx.reply(
-            build(ctx.locale, await project_zone(ctx.session, ctx.settings, id_of(view.project)))
+            build(
+                ctx.locale,
+                await targets.project_zone(ctx.session, ctx.settings, id_of(view.project)),
+            )
         )
     people = 0
     for member in await attendees(ctx.session, view):
@@ -40,7 +42,7 @@ async def broadcast(ctx: Context, view: MeetingView, build: Build) -> tuple[int,
         if member.id == ctx.actor_id or dm is None:
             continue
         locale = targets.member_locale(ctx.settings, member, dm.platform)
-        ctx.send(dm, build(locale, await approver_zone(ctx.session, ctx.settings, member)))
+        ctx.send(dm, build(locale, await targets.person_zone(ctx.session, ctx.settings, member)))
         people += 1
     return len(groups), people
 

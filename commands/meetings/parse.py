@@ -15,10 +15,11 @@ from datetime import UTC, datetime, time, timedelta
 from bot.dates.clock import to_utc
 from bot.errors import UsageError, UserError
 from bot.inbound.context import Context
+from bot.text import timefmt
 from commands import common
 from commands.framework import Args
-from commands.meetings.messages import weekday_name
-from commands.parsing.dates import Duration, parse_datetime, parse_duration, parse_time
+from commands.parsing.dates import parse_datetime, parse_time
+from commands.parsing.durations import Duration, parse_duration
 from commands.parsing.recurrence import Every, parse_every, weekly_word
 from commands.parsing.tokens import Token
 from storage.people import queries as people
@@ -98,7 +99,7 @@ def start_time(ctx: Context, args: Args, every: Every | None) -> datetime:
             "error.meeting_every_mismatch",
             usage="meeting.new",
             at=text,
-            day=weekday_name(ctx.locale, every.weekday),
+            day=timefmt.weekday_name(ctx.locale, every.weekday),
         )
     return to_utc(when)
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from bot.errors import Conflict, UsageError
 from bot.inbound.context import Context
+from bot.outbound import targets
 from bot.text import timefmt
 from bot.text.render import MessageBuilder
 from commands import common
 from commands.framework import Args
 from commands.meetings.access import check_recorder, check_state, get_meeting
-from commands.meetings.facts import ensure_next, load, project_zone
+from commands.meetings.facts import ensure_next, load
 from commands.meetings.messages import minutes_message, span
 from commands.meetings.notify import broadcast, cancel_notice
 from commands.meetings.parse import agenda_from_tokens, with_usage
@@ -240,7 +241,7 @@ async def _next_occurrence(ctx: Context, meeting: Meeting, msg: MessageBuilder) 
     """Create the weekly series' next meeting (if due) and say so under ``msg``."""
     nxt, created = await ensure_next(ctx.session, ctx.settings, meeting, now=ctx.now_utc())
     if nxt is not None:
-        zone = await project_zone(ctx.session, ctx.settings, meeting.project_id)
+        zone = await targets.project_zone(ctx.session, ctx.settings, meeting.project_id)
         if created:
             ctx.audit(
                 "meeting.create",

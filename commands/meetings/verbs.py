@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import UsageError
 from bot.inbound.context import Context
+from bot.outbound import targets
 from commands import common
 from commands.framework import Args, Family, ItemVerb, Verb
 from commands.meetings import lists as meeting_lists
 from commands.meetings import record as meeting_record
 from commands.meetings.access import get_meeting
-from commands.meetings.facts import load, project_zone
+from commands.meetings.facts import load
 from commands.meetings.messages import card
 from commands.meetings.parse import (
     agenda_entries,
@@ -54,7 +55,7 @@ def fold_aliases(args: Args) -> Args:
 
 async def new(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
-    zone = await project_zone(ctx.session, ctx.settings, id_of(project))
+    zone = await targets.project_zone(ctx.session, ctx.settings, id_of(project))
     meeting = await _meeting(ctx, fold_aliases(args), id_of(project), zone)
     members, departments = await participants(ctx, args)
     entries = agenda_entries("; ".join(t.text for t in args.options.get("agenda", [])))
@@ -146,7 +147,7 @@ def _audit_create(
 
 async def show(ctx: Context, number: int, args: Args) -> None:
     meeting = await get_meeting(ctx, number)
-    zone = await project_zone(ctx.session, ctx.settings, meeting.project_id)
+    zone = await targets.project_zone(ctx.session, ctx.settings, meeting.project_id)
     view = await load(ctx.session, ctx.settings, meeting)
     ctx.reply(card(view, ctx.locale, zone, ctx.now()))
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import jobs as support
 from bot.dates.clock import to_aware_utc
 from bot.outbound import targets
 from bot.outbound.notify import NoticeKey, to_person
@@ -22,7 +23,6 @@ from bot.text import timefmt
 from bot.text.i18n import t
 from bot.text.messages import Message
 from bot.text.render import MessageBuilder
-from commands import scheduled as support
 from storage import schedule
 from storage.db import transaction
 from storage.delivery import ledger

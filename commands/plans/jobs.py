@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import jobs as support
+from bot.outbound import targets
 from bot.outbound.notify import NoticeKey, to_groups
 from bot.scheduler import JobContext
 from bot.text.messages import Message
-from commands import scheduled as support
-from commands.meetings.facts import project_zone
 from commands.plans.schedule import next_due, post
 from storage.plans import queries as plans
 from storage.tables import Member, PlanItem
@@ -36,7 +36,7 @@ async def post_item(session: AsyncSession, ctx: JobContext, item_id: int) -> Non
     item = await session.get(PlanItem, item_id, with_for_update=True)
     if item is None or item.next_due_at is None or item.next_due_at > ctx.now:
         return  # removed, or another replica advanced it first
-    zone = await project_zone(session, ctx.settings, item.project_id)
+    zone = await targets.project_zone(session, ctx.settings, item.project_id)
     day = item.next_due_at.astimezone(zone).date()
     owner = await session.get(Member, item.owner_id) if item.owner_id else None
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.dates.workdays import WorkCalendar
+from bot.text import timefmt
 from bot.text.i18n import t
 from bot.text.render import MessageBuilder
-from commands.meetings.messages import weekday_name
 from storage.tables import Member, PlanItem
 
 _HORIZON_DAYS = 60  # longer than any run of holidays
@@ -43,7 +43,7 @@ def schedule_text(locale: str, item: PlanItem) -> str:
     """``every Fri 15:00`` / ``every working day 09:00``."""
     if item.weekday is None:
         return t(locale, "plan.daily", time=item.time)
-    return t(locale, "plan.weekly", day=weekday_name(locale, item.weekday), time=item.time)
+    return t(locale, "plan.weekly", day=timefmt.weekday_name(locale, item.weekday), time=item.time)
 
 
 def details(

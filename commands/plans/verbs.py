@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import NotFound, PermissionDenied, UsageError
 from bot.inbound.context import Context
+from bot.outbound import targets
 from bot.text import timefmt
 from commands import common
 from commands.framework import Args, Family, Verb
-from commands.meetings.facts import project_zone
 from commands.parsing.recurrence import parse_every
 from commands.plans.schedule import details, next_due, schedule_text
 from storage import rows
@@ -74,7 +74,7 @@ async def add(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
     await _check_keeper(ctx, project)
     item = await _item(ctx, _fold(args), id_of(project))
-    zone = await project_zone(ctx.session, ctx.settings, id_of(project))
+    zone = await targets.project_zone(ctx.session, ctx.settings, id_of(project))
     item.next_due_at = next_due(item, zone, ctx.calendar, after=ctx.now_utc())
     await plans.add_item(ctx.session, item)
     ctx.audit(
@@ -126,7 +126,7 @@ async def _item(ctx: Context, args: Args, project_id: int) -> PlanItem:
 async def show(ctx: Context, args: Args) -> None:
     project = common.require_project(ctx)
     items = await plans.plan_items(ctx.session, id_of(project))
-    zone = await project_zone(ctx.session, ctx.settings, id_of(project))
+    zone = await targets.project_zone(ctx.session, ctx.settings, id_of(project))
     owners = await common.member_map(ctx, [i.owner_id for i in items])
     msg = ctx.message()
     msg.header(ctx.t("plan.header", ref=f"P{project.id}", name=project.name))

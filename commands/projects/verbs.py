@@ -8,7 +8,7 @@ from bot.text.render import MessageBuilder
 from commands import common
 from commands.framework import Args, Family, Verb, item_number
 from commands.parsing.dates import parse_date
-from commands.projects import charter
+from commands.requests import charter
 from storage import rows
 from storage.projects import queries as projects
 from storage.rows import id_of

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import jobs as support
 from bot.outbound import targets
 from bot.outbound.notify import send_to
 from bot.scheduler import JobContext
 from bot.text.messages import Message
-from commands import scheduled as support
 from commands.reports import digest
 from storage import schedule
 from storage.db import transaction

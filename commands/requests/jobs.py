@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import jobs as support
 from bot.dates.clock import to_aware_utc
 from bot.outbound import targets
 from bot.outbound.notify import NoticeKey, Render, to_person
@@ -25,7 +26,7 @@ from bot.scheduler import JobContext
 from bot.text.i18n import t
 from bot.text.messages import Message
 from bot.text.render import MessageBuilder
-from commands import scheduled as support
+from commands.escalations.ladder import escalate
 from storage.delivery import ledger
 from storage.projects import queries as projects
 from storage.requests import approvals
@@ -150,7 +151,7 @@ async def _escalate(
             due=_when(step.due_at, zone),
         )
 
-    await support.escalate(
+    await escalate(
         session,
         ctx,
         project_id=step.project_id,

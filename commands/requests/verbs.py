@@ -16,12 +16,12 @@ from bot.inbound.context import Context
 from commands import common
 from commands.framework import Args, Family, ItemVerb, Verb
 from commands.parsing.tokens import Token
-from commands.projects.charter import CHARTER
 from commands.requests import approvals
 from commands.requests import fields as request_fields
 from commands.requests import flow as request_flow
 from commands.requests import views as request_views
 from commands.requests.chain import build_chain
+from commands.requests.charter import CHARTER
 from commands.requests.subject import REQUEST, advance
 from storage.requests import approvals as steps_store
 from storage.requests import queries as store

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import jobs as support
 from bot.dates.clock import to_aware_utc
 from bot.outbound import targets
 from bot.outbound.notify import NoticeKey, to_groups, to_person
@@ -30,7 +31,7 @@ from bot.text import timefmt
 from bot.text.i18n import t
 from bot.text.messages import Message
 from bot.text.render import MessageBuilder
-from commands import scheduled as support
+from commands.escalations import ladder
 from storage import schedule
 from storage.db import transaction
 from storage.delivery import ledger
@@ -163,7 +164,7 @@ async def escalate(session: AsyncSession, ctx: JobContext, task: Task, project: 
         when = timefmt.moment_in(due_at, zone, ctx.now, has_time)
         return t(locale, "reminder.escalation_reason", when=when)
 
-    await support.escalate(
+    await ladder.escalate(
         session,
         ctx,
         project_id=id_of(project),

@@ -14,9 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.dates.clock import to_aware_utc
 from bot.dates.workdays import WorkCalendar
-from bot.outbound import targets
 from bot.scheduler import JobContext
-from commands.escalations import ladder as escalation
 from storage.audit import queries as audit_log
 from storage.db import transaction
 
@@ -75,31 +73,6 @@ def audit(
         entity=entity,
         entity_id=entity_id,
         **detail,
-    )
-
-
-async def escalate(
-    session: AsyncSession,
-    ctx: JobContext,
-    *,
-    project_id: int,
-    subject_type: str,
-    subject_id: int,
-    reason: Callable[[str, ZoneInfo], str],
-) -> None:
-    """Open the item's escalation (or note on the open one); ``reason`` is worded in the
-    project's own language and zone (``targets.project_voice``), as it is kept on the row."""
-    locale, zone = await targets.project_voice(session, ctx.settings, project_id)
-    await escalation.open_or_note(
-        session,
-        settings=ctx.settings,
-        calendar=ctx.calendar,
-        project_id=project_id,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        reason=reason(locale, zone),
-        now=ctx.now,
-        opened_by=None,
     )
 
 
