@@ -28,10 +28,10 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.dates.clock import Clock, to_aware_utc, to_utc
-from bot.inbound.dispatch import Dispatcher, InboundEvent, Outcome
+from bot.inbound.dispatch import Dispatcher, Outcome
 from bot.outage import OutageLog
 from bot.settings import InboxSettings
-from bot.text.messages import ActionEvent, IncomingMessage, Outgoing
+from bot.text.messages import ActionEvent, InboundEvent, IncomingMessage, Outgoing
 from storage.db import SessionFactory, is_unavailable, transaction
 from storage.delivery import outbox
 from storage.inbox import queries as store

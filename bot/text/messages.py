@@ -215,3 +215,7 @@ class ActionEvent:
     inputs: Mapping[str, str] = field(default_factory=dict)  # form fields, e.g. a reason
     thread_id: str | None = None  # public answers go to this thread (the item's)
     card_thread_id: str | None = None  # the thread the clicked card is in: private answers
+
+
+# What an adapter hands the inbox: a message or command, or a click on a card.
+InboundEvent = IncomingMessage | ActionEvent

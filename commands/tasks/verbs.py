@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime
-
 from bot.errors import Conflict, UsageError
 from bot.inbound.context import Context
 from bot.text import timefmt
 from commands import common
-from commands.escalations import ladder
 from commands.framework import Args, Family, ItemVerb, Verb, item_number
 from commands.tasks.access import check_change, get_task
+from commands.tasks.moves import deliver, mover, save_changes
 from commands.tasks.raci import set_raci
-from commands.tasks.states import OPEN, next_status
-from commands.tasks.views import notify_informed, show_task, status_label
+from commands.tasks.states import OPEN
+from commands.tasks.views import show_task
 from storage import rows
 from storage.projects import queries as projects
 from storage.rows import id_of
-from storage.tables import Project, Task, TaskStatus
+from storage.tables import Project, Task
 from storage.tasks import queries as tasks
 
 ADD_OPTIONS = frozenset({"phase", "owner", "dept", "due", "std", "after", "title"})
@@ -153,7 +150,7 @@ async def edit(ctx: Context, number: int, args: Args) -> None:
         raise UsageError("error.nothing_to_change", usage="task.edit")
     if args.has("owner") or args.has("dept"):
         await check_change(ctx, task)  # the new owner's department must also be in reach
-    await _save(ctx, task, changes)
+    await save_changes(ctx, task, changes)
     ctx.reply(await show_task(ctx, task, history=False))
 
 
@@ -165,7 +162,7 @@ async def assign(ctx: Context, number: int, args: Args) -> None:
         raise UsageError("error.missing_argument", usage=args.usage, what="@person")
     args.set_option("owner", who)
     changes = await apply_fields(ctx, task, args)
-    await _save(ctx, task, changes)
+    await save_changes(ctx, task, changes)
     owner = (await common.member_map(ctx, [task.owner_id]))[task.owner_id or 0]
     msg = ctx.message()
     msg.section(
@@ -187,7 +184,7 @@ async def set_due(ctx: Context, number: int, args: Args) -> None:
         raise UsageError("error.missing_argument", usage=args.usage, what=ctx.t("task.due_word"))
     args.set_option("due", text)
     changes = await apply_fields(ctx, task, args)
-    await _save(ctx, task, changes)
+    await save_changes(ctx, task, changes)
     ctx.reply(
         ctx.message().section(
             ctx.t(
@@ -210,134 +207,10 @@ async def after(ctx: Context, number: int, args: Args) -> None:
     for ref in refs:
         other = await _depend(ctx, task, ref, args.usage)
         names.append(f"T{other.number}")
-    await _save(ctx, task, [("after", None, ", ".join(names))])
+    await save_changes(ctx, task, [("after", None, ", ".join(names))])
     ctx.reply(
         ctx.message().section(ctx.t("task.depends", ref=f"T{task.number}", others=", ".join(names)))
     )
-
-
-async def _save(
-    ctx: Context, task: Task, changes: list[tuple[str, str | None, str | None]]
-) -> None:
-    now = ctx.now_utc()
-    task.updated_at = now
-    ctx.session.add(task)
-    for field, old, new in changes:
-        tasks.record_change(
-            ctx.session, task=task, actor_id=ctx.actor_id, at=now, field=field, old=old, new=new
-        )
-    ctx.audit(
-        "task.update",
-        "task",
-        task.id,
-        number=task.number,
-        changes={f: {"from": o, "to": n} for f, o, n in changes},
-    )
-
-
-async def move(ctx: Context, number: int, args: Args, event: str) -> None:
-    task = await get_task(ctx, number, lock=True)
-    await check_change(ctx, task)
-    reason = args.text() or args.option("reason")
-    if event == "block" and not reason:
-        raise UsageError("error.block_reason", usage="task.block")
-    try:
-        new = next_status(task.status, event, before_block=task.status_before_block)
-    except Conflict as error:
-        allowed = [status_label(ctx, s) for s in str(error.params["allowed"]).split(",")]
-        raise Conflict(
-            "error.task_transition",
-            ref=f"T{task.number}",
-            status=status_label(ctx, task.status),
-            action=ctx.t(f"task.event.{event}"),
-            allowed=" / ".join(allowed),
-        ) from None
-    old, now = task.status, ctx.now_utc()
-    warning = await _apply_move(ctx, task, event, new, reason, now)
-    tasks.record_change(
-        ctx.session,
-        task=task,
-        actor_id=ctx.actor_id,
-        at=now,
-        field="status",
-        old=old,
-        new=new,
-        note=reason,
-    )
-    ctx.audit(
-        f"task.{event}",
-        "task",
-        task.id,
-        number=task.number,
-        **{"from": old, "to": new},
-        note=reason,
-    )
-    msg = ctx.message()
-    msg.section(
-        ctx.t(
-            "task.moved",
-            ref=f"T{task.number}",
-            title=task.title,
-            old=status_label(ctx, old),
-            new=status_label(ctx, new),
-            actor=msg.mention(ctx.actor_id, ctx.actor.name),
-        )
-    )
-    if reason and event in ("block", "done"):
-        msg.context(ctx.t(f"task.note_{event}", text=reason))
-    if warning:
-        msg.context(warning)
-    ctx.reply(msg)
-    await notify_informed(ctx, task, old, new)
-
-
-async def _apply_move(
-    ctx: Context, task: Task, event: str, new: str, reason: str | None, now: datetime
-) -> str | None:
-    warning = None
-    if event == "block":
-        task.status_before_block, task.blocked_reason, task.blocked_at = task.status, reason, now
-    elif event == "unblock":
-        if task.blocked_at is not None:
-            task.blocked_seconds += int((now - task.blocked_at).total_seconds())
-        task.status_before_block, task.blocked_reason, task.blocked_at = None, None, None
-    elif event == "done":
-        task.done_at = now
-        if reason:
-            task.deliverable = reason
-        await ladder.resolve_subject(
-            ctx.session, subject_type="task", subject_id=id_of(task), now=now, by=ctx.actor_id
-        )
-    elif event == "reopen":
-        task.done_at = None
-    if event == "start":
-        waiting = [
-            d
-            for d in await tasks.dependencies(ctx.session, id_of(task))
-            if d.status != TaskStatus.DONE
-        ]
-        if waiting:
-            warning = ctx.t("task.waiting_on", refs=", ".join(f"T{d.number}" for d in waiting))
-    task.status, task.updated_at = new, now
-    ctx.session.add(task)
-    return warning
-
-
-async def deliver(ctx: Context, number: int, args: Args) -> None:
-    task = await get_task(ctx, number, lock=True)
-    await check_change(ctx, task)
-    text = args.require_text(ctx.t("task.deliverable_word"))
-    old = task.deliverable
-    task.deliverable = text
-    await _save(ctx, task, [("deliverable", old, text)])
-    ctx.reply(ctx.message().section(ctx.t("task.delivered", ref=f"T{task.number}", text=text)))
-
-
-def _mover(event: str) -> Callable[[Context, int, Args], Awaitable[None]]:
-    async def handler(ctx: Context, number: int, args: Args) -> None:
-        await move(ctx, number, args, event)
-
-    return handler
 
 
 FAMILY_USAGE = "task"
@@ -362,12 +235,12 @@ def family() -> Family:
             ),
             ItemVerb(("due", "deadline", "截止"), set_due, "task.due", frozenset({"due"})),
             ItemVerb(("after", "depends", "依赖"), after, "task.after"),
-            ItemVerb(("start", "开始"), _mover("start"), "task.start"),
-            ItemVerb(("review", "提审", "审核"), _mover("review"), "task.review"),
-            ItemVerb(("done", "finish", "完成"), _mover("done"), "task.done"),
-            ItemVerb(("block", "阻塞"), _mover("block"), "task.block", frozenset({"reason"})),
-            ItemVerb(("unblock", "解除", "解除阻塞"), _mover("unblock"), "task.unblock"),
-            ItemVerb(("reopen", "重开"), _mover("reopen"), "task.reopen"),
+            ItemVerb(("start", "开始"), mover("start"), "task.start"),
+            ItemVerb(("review", "提审", "审核"), mover("review"), "task.review"),
+            ItemVerb(("done", "finish", "完成"), mover("done"), "task.done"),
+            ItemVerb(("block", "阻塞"), mover("block"), "task.block", frozenset({"reason"})),
+            ItemVerb(("unblock", "解除", "解除阻塞"), mover("unblock"), "task.unblock"),
+            ItemVerb(("reopen", "重开"), mover("reopen"), "task.reopen"),
             ItemVerb(("deliver", "交付"), deliver, "task.deliver"),
             ItemVerb(("raci",), set_raci, "task.raci", frozenset({"r", "a", "c", "i"})),
         ),
