@@ -1,4 +1,5 @@
-"""Concord's commands: one module per family, registered explicitly in ``all_families``.
+"""Concord's commands: one package per family (verbs, views, access rules, jobs), registered
+explicitly in ``all_families``.
 
 Imports ``bot`` and ``storage`` only; never a platform SDK or ``adapters``.
 """
