@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.clock import to_utc
+from bot.dates.clock import to_utc
 from bot.main import App
-from bot.messages import Attachment, Message, Section
-from storage import outbox
+from bot.text.messages import Attachment, Message, Section
 from storage.db import transaction
+from storage.delivery import outbox
 
 SHEET = Attachment(
     "Apollo-20261126-retro.xlsx",

@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.clock import ManualClock, to_utc
-from bot.delivery import Deliverer
+from bot.dates.clock import ManualClock, to_utc
 from bot.main import App
-from bot.messages import Attachment, Message, Section
-from bot.platform import PlatformError
+from bot.outbound.delivery import Deliverer
+from bot.outbound.platform import PlatformError
 from bot.settings import Settings
-from storage import outbox
+from bot.text.messages import Attachment, Message, Section
 from storage.db import transaction
+from storage.delivery import outbox
 from storage.tables import Outbox, OutboxFile
 from tests.fakes.platform import FakePlatform
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.exports import charts
 from bot.main import App
 from tests.console_driver import ConsoleDriver
@@ -261,7 +261,7 @@ async def test_a_report_outside_a_project_says_how(console: ConsoleDriver) -> No
 def test_the_burn_up_counts_by_local_day() -> None:
     from zoneinfo import ZoneInfo
 
-    from bot.retrospective import burn
+    from commands.reports.retrospective import burn
     from storage.tables import Task
 
     zone = ZoneInfo("Asia/Shanghai")
@@ -324,7 +324,7 @@ async def test_the_report_does_not_hold_the_event_loop(
 def test_cancelled_tasks_are_counted_apart() -> None:
     """If the task workflow has a ``cancelled`` state, such tasks are neither open nor done
     nor late, and are counted on their own."""
-    from bot.retrospective import compute
+    from commands.reports.retrospective import compute
     from storage.tables import Task
 
     now = datetime.fromisoformat("2026-11-27T11:00+00:00")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.messages import Attachment, Message, Target
+from bot.text.messages import Attachment, Message, Target
 
 PLATFORM = "console"
 
@@ -24,7 +24,7 @@ class ClickTarget:
 
 
 class ConsolePlatform:
-    """Implements ``bot.platform.Platform`` by printing."""
+    """Implements ``bot.outbound.platform.Platform`` by printing."""
 
     name = PLATFORM
 

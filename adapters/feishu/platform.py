@@ -1,4 +1,4 @@
-"""``bot.platform.Platform`` for Feishu: im/v1 send, reply-in-thread and card PATCH.
+"""``bot.outbound.platform.Platform`` for Feishu: im/v1 send, reply-in-thread and card PATCH.
 
 Files: a picture is uploaded to ``im/v1/images`` and posted as an ``image`` message, any
 other file to ``im/v1/files`` and posted as a ``file`` message; the outbox keeps the key
@@ -45,8 +45,8 @@ from lark_oapi.core.token import TokenManager
 
 from adapters.feishu.outbound import PLATFORM, card, render
 from adapters.feishu.settings import FeishuSettings
-from bot.messages import Attachment, Message, Target
-from bot.platform import PlatformError
+from bot.outbound.platform import PlatformError
+from bot.text.messages import Attachment, Message, Target
 
 logger = logging.getLogger("concord.feishu")
 

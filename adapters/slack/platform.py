@@ -1,4 +1,4 @@
-"""``bot.platform.Platform`` for Slack: chat.postMessage / chat.update / chat.postEphemeral.
+"""``bot.outbound.platform.Platform`` for Slack: chat.postMessage / chat.update / chat.postEphemeral.
 
 Files use Slack's current upload API in its three steps — ``files.getUploadURLExternal``,
 the bytes POSTed to the URL it returns, then ``files.completeUploadExternal`` to share the
@@ -24,8 +24,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.outbound import PLATFORM, fallback_text, render
-from bot.messages import Attachment, Message, Target
-from bot.platform import PlatformError
+from bot.outbound.platform import PlatformError
+from bot.text.messages import Attachment, Message, Target
 
 logger = logging.getLogger("concord.slack")
 

@@ -2,7 +2,7 @@
 ``/board/{token}/approvals``: server-rendered HTML (jinja2), no scripts, no build step, one
 small inline stylesheet that reads on a phone and on a desktop.
 
-The token (``bot.web_links``) is the only key: a wrong, tampered or expired one, or one for
+The token (``bot.web.links``) is the only key: a wrong, tampered or expired one, or one for
 a project that is gone, gets the same bare 403. Pages are not cached and send no referrer,
 so the link does not leak into logs of other sites.
 """
@@ -15,9 +15,9 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
-from bot.board_pages import VIEWS, BoardSource, View
-from bot.i18n import LOCALES, Translator, normalize_locale
-from bot.web_links import LinkSigner
+from bot.text.i18n import LOCALES, Translator, normalize_locale
+from bot.web.links import LinkSigner
+from bot.web.pages import VIEWS, BoardSource, View
 
 logger = logging.getLogger("concord.web")
 SOURCE_KEY: web.AppKey[BoardSource] = web.AppKey("board_source")

@@ -1,4 +1,4 @@
-"""A ``bot.platform.Platform`` that records what it delivers and can be scripted to fail.
+"""A ``bot.outbound.platform.Platform`` that records what it delivers and can be scripted to fail.
 
 ``fail_next(error, …)`` makes the next calls raise (e.g. ``PlatformError(retry_after=30)``),
 ``fail_next_upload`` the next file uploads;
@@ -12,8 +12,8 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock import Clock
-from bot.messages import Attachment, Message, Target
+from bot.dates.clock import Clock
+from bot.text.messages import Attachment, Message, Target
 
 
 @dataclass(frozen=True)

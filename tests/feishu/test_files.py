@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from storage.tables import Outbox, OutboxFile
 from tests.feishu.fake_feishu import FakeFeishu
 from tests.feishu.rig import FeishuRig

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from storage.tables import Outbox, OutboxFile
 from tests.files_helpers import CHART, SHEET, queue_file
 from tests.slack.conftest import SlackRig

@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.http import make_web_app
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.main import App, mount_web_board
 from bot.settings import Settings
 from tests.console_driver import ConsoleDriver

@@ -7,9 +7,9 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.settings import WebSettings
-from bot.web_links import LinkSigner
+from bot.web.links import LinkSigner
 from tests.web.conftest import SECRET, BoardRig
 
 FORBIDDEN = "403 Forbidden\n"

@@ -1,0 +1,1 @@
+"""The web board's framework side: signed links (``links``) and the page port (``pages``)."""
