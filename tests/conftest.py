@@ -90,9 +90,10 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     settings = Settings()
     settings.database_url = database_url
+    settings.exports_dir = str(tmp_path / "exports")  # files the console "sends"
     settings.auto_migrate = False
     # A loaded test machine can take seconds for an SQLite write; the tests that are about the
     # intake's time limit set their own.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -192,3 +193,33 @@ async def test_loading_digests_takes_the_same_queries_for_one_or_thirty_projects
     assert len(rows.projects) == 30
     assert [len(rows.attention[n]) for n in (1, 30)] == [2, 2]
     assert len(one) == len(thirty) <= 11
+
+
+async def test_the_digest_is_followed_by_its_charts_once(
+    console: ConsoleDriver, app: App, clock: ManualClock
+) -> None:
+    await console.run(SETUP)
+    clock.set(at("2026-11-27 14:50"))  # Friday
+    out = await console.run(":advance 20m")
+    digest_at = out.index("📊 Weekly digest")
+    burn_at = out.index("📎 Apollo-20261127-retro-burnup.png")
+    assert digest_at < burn_at < out.index("📎 Apollo-20261127-retro-departments.png")
+    assert set(await keys(app, "chart:")) == {
+        "chart:digest:1:2026-W48:1",
+        "chart:digest:1:2026-W48:2",
+    }
+    folder = Path(app.settings.exports_dir)
+    assert (folder / "Apollo-20261127-retro-burnup.png").read_bytes().startswith(b"\x89PNG")
+    assert "📎" not in await console.run(":advance 1h")  # once, like the digest
+
+
+async def test_digest_charts_can_be_switched_off(
+    console: ConsoleDriver, app: App, clock: ManualClock
+) -> None:
+    app.settings.schedule.digest_charts = False
+    await console.run(SETUP)
+    clock.set(at("2026-11-27 14:50"))
+    out = await console.run(":advance 20m")
+    assert "📊 Weekly digest" in out
+    assert "📎" not in out
+    assert await keys(app, "chart:") == {}

@@ -1,5 +1,6 @@
 """The retrospective's charts: tasks over the project's life (burn-up and burn-down, with
-the milestones) and completion by department — for ``report`` and the weekly digest.
+the milestones) and completion by department — for ``report`` and the weekly digest
+(``[schedule] digest_charts``).
 
 Labels are looked up on the event loop (cheap); ``render`` draws in a worker thread.
 """
@@ -7,13 +8,22 @@ Labels are looked up on the event loop (cheap); ``render`` draws in a worker thr
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.exports.tables import MIME_PNG
 from bot.text.i18n import Translator
 from bot.text.messages import Attachment
-from commands.reports.retrospective import Burn, Figures
+from commands.reports.retrospective import Burn, Figures, burn, compute
+from storage.people import queries as people
+from storage.rows import id_of
+from storage.tables import Phase, Project
+from storage.tasks import queries as tasks
 
 
 @dataclass(frozen=True)
@@ -75,3 +85,30 @@ def render(chart: ChartSpec) -> list[Attachment]:
 
 async def render_off_loop(chart: ChartSpec) -> list[Attachment]:
     return await asyncio.to_thread(render, chart)
+
+
+async def digest_charts(
+    session: AsyncSession,
+    project: Project,
+    phases: Sequence[Phase],
+    *,
+    locale: str,
+    zone: ZoneInfo,
+    now: datetime,
+) -> list[Attachment]:
+    """The two charts of ``project`` for its weekly digest, drawn off the event loop."""
+    rows = list(await tasks.project_tasks(session, id_of(project)))
+    ids = {t.department_id for t in rows if t.department_id is not None}
+    names = {i: d.name for i, d in (await people.departments_by_ids(session, ids)).items()}
+    t = Translator(locale)
+    figures = compute(rows, phases, names, [], now, t("report.none"))
+    today = now.astimezone(zone).date()
+    life = burn(rows, start=project.start_date, today=today, zone=zone)
+    stem = file_stem(project, today.strftime("%Y%m%d"), t("report.kind"))
+    return await render_off_loop(spec(t, project.name, stem, life, figures))
+
+
+def file_stem(project: Project, day: str, kind: str) -> str:
+    """``项目名称-YYYYMMDD-复盘`` with characters unsafe in file names replaced."""
+    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", project.name).strip("_") or f"P{project.id}"
+    return f"{safe}-{day}-{kind}"

@@ -8,6 +8,7 @@ after this week's slot waits for next week.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,10 +16,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import jobs as support
 from bot.outbound import targets
-from bot.outbound.notify import send_to
+from bot.outbound.notify import send_once, send_to
 from bot.scheduler import JobContext
 from bot.text.messages import Message
-from commands.reports import digest
+from commands.reports import charts, digest
 from storage import schedule
 from storage.db import transaction
 from storage.reports.digest import DigestRows
@@ -26,6 +27,7 @@ from storage.rows import id_of
 from storage.tables import Chat
 
 CHUNK = 200  # projects per batch of digest queries
+logger = logging.getLogger("concord.digest")
 
 
 async def run(ctx: JobContext) -> None:
@@ -88,4 +90,39 @@ async def post_one(
 
     # Not a ping: the group chose the digest's moment (``settings digest:``).
     audience = targets.group_audience(ctx.settings, chat)
-    await send_to(session, audience, key=key, render=render, now=ctx.now, ping=False)
+    sent = await send_to(session, audience, key=key, render=render, now=ctx.now, ping=False)
+    if sent and ctx.settings.schedule.digest_charts:
+        await post_charts(session, ctx, rows, project_id, audience, key)
+
+
+async def post_charts(
+    session: AsyncSession,
+    ctx: JobContext,
+    rows: DigestRows,
+    project_id: int,
+    audience: targets.Audience,
+    key: str,
+) -> None:
+    """The burn-up and department charts after the digest, each once (``chart:{key}:N``).
+    A chart that cannot be drawn is logged and left out: the digest goes out regardless."""
+    try:
+        files = await charts.digest_charts(
+            session,
+            rows.projects[project_id],
+            rows.phases[project_id],
+            locale=audience.locale,
+            zone=audience.zone,
+            now=ctx.now,
+        )
+    except Exception:
+        logger.exception("digest charts of project %s could not be drawn", project_id)
+        return
+    for number, file in enumerate(files, 1):
+        message = Message((), attachment=file)
+        await send_once(
+            session,
+            key=f"chart:{key}:{number}",
+            target=audience.target,
+            message=message,
+            now=ctx.now,
+        )

@@ -10,7 +10,6 @@ few hundred milliseconds that the event loop must not wait.
 from __future__ import annotations
 
 import asyncio
-import re
 
 from bot.errors import UsageError
 from bot.exports.csv_file import csv_file
@@ -25,7 +24,6 @@ from commands.reports import charts as report_charts
 from commands.reports import data as report_data
 from commands.reports import tables as report_tables
 from commands.reports.retrospective import Figures, Tally
-from storage.tables import Project
 
 FORMATS = {
     "xlsx": "xlsx",
@@ -61,7 +59,7 @@ async def show(ctx: Context, args: Args) -> None:
         raise UsageError("error.report_format", usage="report", value=word)
     project = common.require_project(ctx)
     retro = await report_data.load(ctx, project)
-    stem = export_stem(project, ctx.today().strftime("%Y%m%d"), ctx.t("report.kind"))
+    stem = report_charts.file_stem(project, ctx.today().strftime("%Y%m%d"), ctx.t("report.kind"))
     kind = FORMATS.get(word, "xlsx")
     tables = report_tables.tables(ctx, retro)
     charts = report_charts.spec(ctx.t, project.name, stem, retro.burn, retro.figures)
@@ -155,12 +153,6 @@ def _summary(ctx: Context, msg: MessageBuilder, figures: Figures) -> None:
             or "—",
         )
     )
-
-
-def export_stem(project: Project, day: str, kind: str) -> str:
-    """``项目名称-YYYYMMDD-复盘`` with characters unsafe in file names replaced."""
-    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", project.name).strip("_") or f"P{project.id}"
-    return f"{safe}-{day}-{kind}"
 
 
 def family() -> Family:
