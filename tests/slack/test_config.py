@@ -102,6 +102,7 @@ def test_the_manifest_declares_what_the_adapter_uses() -> None:
         assert entry in lines or f"- {entry}" in lines
     scopes = {line[2:] for line in lines if line.startswith("- ") and " " not in line[2:]}
     needed = {"app_mentions:read", "chat:write", "commands", "im:history", "im:write", "users:read"}
+    needed.add("files:write")  # the retrospective files (files.getUploadURLExternal …)
     assert needed <= scopes
 
 
