@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlmodel import select
 
+from adapters.console.platform import ConsolePlatform
 from bot.dates.clock import ManualClock, to_utc
 from bot.main import App
 from bot.outbound.delivery import Deliverer
 from bot.outbound.platform import PlatformError
 from bot.settings import Settings
-from bot.text.messages import Attachment, Message, Section
+from bot.text.messages import Attachment, Message, Section, Target
 from storage.db import transaction
 from storage.delivery import outbox
 from storage.tables import Outbox, OutboxFile
@@ -113,3 +115,16 @@ async def test_a_failed_upload_uploads_again(
     assert fake.texts("C1") == [f"[file {SHEET.name} upload-1]"]
     async with transaction(app.sessions) as session:
         assert (await session.exec(select(OutboxFile))).all() == []
+
+
+async def test_the_console_writes_the_file_into_its_folder_and_prints_the_path(
+    tmp_path: Path,
+) -> None:
+    printed: list[str] = []
+    console = ConsolePlatform(printed.append, lambda: str(tmp_path / "out"))
+    file = Attachment("../../etc/Apollo: 复盘?.csv", "text/csv", b"a,b\n")
+    ref = await console.upload_file(Target("console", "console"), file)
+    assert ref == str(tmp_path / "out" / "_.._etc_Apollo_ 复盘_.csv")
+    assert (tmp_path / "out" / "_.._etc_Apollo_ 复盘_.csv").read_bytes() == b"a,b\n"
+    await console.send_file(Target("console", "ops"), Message((), attachment=file), ref)
+    assert printed == [f"[to ops] 📎 {file.name} → {ref}"]

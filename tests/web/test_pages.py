@@ -6,8 +6,13 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from bot.dates.clock import ManualClock
+from bot.errors import ConfigError
+from bot.main import load_settings
 from bot.settings import WebSettings
 from bot.web.links import LinkSigner
 from tests.web.conftest import SECRET, BoardRig
@@ -142,3 +147,15 @@ def test_tokens_are_signed_with_the_secret() -> None:
     other = LinkSigner(WebSettings(secret=SECRET + "!"), clock)
     assert other.verify(token) is None
     assert html.escape(token) == token  # safe in HTML and URLs as it is
+
+
+def test_the_web_section_is_checked_and_read_from_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "concord.toml"
+    config.write_text('[web]\nenabled = true\npublic_url = "https://board.example.com"\n')
+    with pytest.raises(ConfigError, match=r"web\.secret"):
+        load_settings(config, {})
+    settings = load_settings(config, {"CONCORD_WEB_SECRET": SECRET, "CONCORD_WEB_LINK_HOURS": "2"})
+    assert (settings.web.secret, settings.web.link_hours) == (SECRET, 2)
+    config.write_text('[web]\nenabled = true\npublic_url = "board.example.com"\n')
+    with pytest.raises(ConfigError, match=r"web\.public_url"):
+        load_settings(config, {"CONCORD_WEB_SECRET": SECRET})
