@@ -1,0 +1,1 @@
+"""Files Concord makes for people: tables as XLSX or CSV, charts as PNG (see ``Attachment``)."""
