@@ -23,14 +23,11 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless, before anything draws
-
-from matplotlib import dates as mdates  # noqa: E402
-from matplotlib import font_manager, rc_context  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+# Headless by construction: a Figure on an Agg canvas, never pyplot or a GUI backend.
+from matplotlib import dates as mdates
+from matplotlib import font_manager, rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 logger = logging.getLogger("concord.charts")
 

@@ -24,7 +24,7 @@ FORMATS = {
     "datetime": "yyyy-mm-dd hh:mm",
 }
 MAX_WIDTH = 60
-BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
+BAD_SHEET_CHARS = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
 
 
 def workbook(tables: Sequence[Table]) -> bytes:
