@@ -1,14 +1,20 @@
-"""Printing neutral messages to a terminal, and remembering the last message with buttons."""
+"""Printing neutral messages to a terminal, and remembering the last message with buttons.
+
+The console can play several platforms at once (``:in slack:sales``): one ``ConsolePlatform``
+per platform name, all printing to one ``Screen`` that knows which chat is on it.
+"""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.messages import Message, Target
 
 PLATFORM = "console"
+# The platforms the console can stand in for (``:in slack:sales``, ``:as feishu:wang``).
+PLAYABLE = ("console", "slack", "feishu", "dingtalk")
 
 
 @dataclass
@@ -16,18 +22,54 @@ class ClickTarget:
     message: Message
     chat_id: str
     is_direct: bool
+    platform: str = PLATFORM
+
+
+@dataclass
+class Screen:
+    """The terminal: the chat in front of the user, and the last message with buttons."""
+
+    write: Callable[[str], None]
+    platform: str = PLATFORM
+    chat: str = "console"
+    last_buttons: ClickTarget | None = None
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def place(self, platform: str, chat: str, *, is_direct: bool) -> str:
+        """How a chat is named on screen: ``ops`` / ``slack:sales``; ``@bob`` for a DM."""
+        name = f"@{chat}" if is_direct else chat
+        return name if platform == PLATFORM else f"{platform}:{name}"
 
 
 class ConsolePlatform:
-    """Implements ``bot.platform.Platform`` by printing."""
+    """Implements ``bot.platform.Platform`` by printing (for ``name``: console, slack …)."""
 
-    name = PLATFORM
+    def __init__(
+        self,
+        write: Callable[[str], None] | None = None,
+        *,
+        name: str = PLATFORM,
+        screen: Screen | None = None,
+    ) -> None:
+        assert write is not None or screen is not None
+        self.name = name
+        self.screen = screen if screen is not None else Screen(write or print)
 
-    def __init__(self, write: Callable[[str], None]) -> None:
-        self.write = write
-        self.current_chat = "console"
-        self.last_buttons: ClickTarget | None = None
-        self._ids = itertools.count(1)
+    @property
+    def write(self) -> Callable[[str], None]:
+        return self.screen.write
+
+    @property
+    def current_chat(self) -> str:
+        return self.screen.chat
+
+    @current_chat.setter
+    def current_chat(self, chat: str) -> None:
+        self.screen.chat = chat
+
+    @property
+    def last_buttons(self) -> ClickTarget | None:
+        return self.screen.last_buttons
 
     def show(
         self,
@@ -37,15 +79,15 @@ class ConsolePlatform:
         is_direct: bool = False,
         prefix: str = "",
     ) -> str:
-        chat = chat_id or self.current_chat
-        if is_direct:
-            prefix = f"[to @{chat}] " + prefix
-        elif chat != self.current_chat:
-            prefix = f"[to {chat}] " + prefix
-        self.write(prefix + message.plain_text())
+        screen = self.screen
+        chat = chat_id or screen.chat
+        here = self.name == screen.platform and chat == screen.chat and not is_direct
+        if not here:
+            prefix = f"[to {screen.place(self.name, chat, is_direct=is_direct)}] " + prefix
+        screen.write(prefix + message.plain_text())
         if message.buttons:
-            self.last_buttons = ClickTarget(message, chat, is_direct)
-        return f"c{next(self._ids)}"
+            screen.last_buttons = ClickTarget(message, chat, is_direct, self.name)
+        return f"c{next(screen.ids)}"
 
     async def send(self, target: Target, message: Message) -> str:
         return self.show(message, chat_id=target.chat_id, is_direct=target.is_direct)
@@ -60,11 +102,11 @@ class ConsolePlatform:
 class ConsoleAdapter:
     """The console as an adapter: no transport of its own (the session reads stdin)."""
 
-    name = PLATFORM
     people = None
 
     def __init__(self, platform: ConsolePlatform) -> None:
         self.platform = platform
+        self.name = platform.name
 
     async def start(self) -> None:
         return None

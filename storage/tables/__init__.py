@@ -23,7 +23,14 @@ from storage.tables.meetings import (
     MeetingStatus,
 )
 from storage.tables.outbox import Outbox, OutboxKind, OutboxLane, OutboxStatus
-from storage.tables.people import Chat, Department, Member, MemberIdentity
+from storage.tables.people import (
+    Chat,
+    ChatMember,
+    Department,
+    LinkCode,
+    Member,
+    MemberIdentity,
+)
 from storage.tables.projects import (
     CharterStatus,
     Escalation,
@@ -56,6 +63,7 @@ __all__ = [
     "CardRef",
     "CharterStatus",
     "Chat",
+    "ChatMember",
     "Decision",
     "Department",
     "Escalation",
@@ -68,6 +76,7 @@ __all__ = [
     "IssueEntry",
     "IssueRole",
     "IssueStatus",
+    "LinkCode",
     "Meeting",
     "MeetingParticipant",
     "MeetingStatus",
