@@ -28,7 +28,7 @@ from bot.messages import ActionEvent, IncomingMessage, Message, Outgoing, Sectio
 from bot.settings import Settings
 from bot.targets import with_accounts
 from bot.workdays import make_calendar
-from storage import cards, outbox, people
+from storage import cards, links, outbox, people
 from storage.db import SessionFactory, is_unavailable, transaction
 from storage.rows import saved_id
 from storage.tables import Chat, Member, Outbox, Project
@@ -126,7 +126,7 @@ class Dispatcher:
                     await self.router.run_action(ctx, event.action, event.value, dict(event.inputs))
                 else:
                     await self.router.run_text(ctx, event.text)
-                filled = await fill_accounts(session, ctx.outgoing)
+                filled = await fill_accounts(session, ctx.outgoing, ctx.locale)
                 return await self._queue_all(session, ctx, origin, filled, hold_answer_until)
         except UserError as error:
             logger.info(
@@ -166,6 +166,13 @@ class Dispatcher:
             external_id=event.chat_id,
             name=event.chat_name,
             is_direct=event.is_direct,
+            now=now,
+        )
+        await links.note_speaker(
+            session,
+            member=actor,
+            platform=event.platform,
+            chat_id=None if chat.is_direct else chat.id,
             now=now,
         )
         project = await session.get(Project, chat.project_id) if chat.project_id else None
@@ -300,9 +307,13 @@ async def queue(session: AsyncSession, ctx: Context, item: Outgoing, now: dateti
     )
 
 
-async def fill_accounts(session: AsyncSession, items: Sequence[Outgoing]) -> list[Outgoing]:
-    """Give every mention its platform accounts."""
-    return [replace(item, message=await with_accounts(session, item.message)) for item in items]
+async def fill_accounts(
+    session: AsyncSession, items: Sequence[Outgoing], locale: str = "en"
+) -> list[Outgoing]:
+    """Give every mention its platform accounts (and namesakes their platform)."""
+    return [
+        replace(item, message=await with_accounts(session, item.message, locale)) for item in items
+    ]
 
 
 def usage_key(usage: str) -> str:

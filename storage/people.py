@@ -53,8 +53,27 @@ async def ensure_member(
 
 
 async def members_by_name(session: AsyncSession, name: str) -> Sequence[Member]:
-    query = select(Member).where(func.lower(Member.name) == name.lower()).order_by(col(Member.id))
+    query = (
+        select(Member)
+        .where(func.lower(Member.name) == name.lower(), col(Member.merged_into_id).is_(None))
+        .order_by(col(Member.id))
+    )
     return (await session.exec(query)).all()
+
+
+async def namesakes(session: AsyncSession, names: set[str]) -> dict[str, list[int]]:
+    """``name → ids`` of the (unmerged) members called exactly that, for names that more
+    than one member carries."""
+    if not names:
+        return {}
+    query = select(Member.id, Member.name).where(
+        col(Member.name).in_(names), col(Member.merged_into_id).is_(None)
+    )
+    found: dict[str, list[int]] = {}
+    for member_id, name in (await session.exec(query)).all():
+        if member_id is not None:
+            found.setdefault(name, []).append(member_id)
+    return {name: sorted(ids) for name, ids in found.items() if len(ids) > 1}
 
 
 async def get_member(session: AsyncSession, member_id: int) -> Member | None:
@@ -96,7 +115,11 @@ async def departments_by_ids(session: AsyncSession, ids: set[int]) -> dict[int, 
 
 
 async def department_members(session: AsyncSession, department_id: int) -> Sequence[Member]:
-    query = select(Member).where(Member.department_id == department_id).order_by(col(Member.name))
+    query = (
+        select(Member)
+        .where(Member.department_id == department_id, col(Member.merged_into_id).is_(None))
+        .order_by(col(Member.name))
+    )
     return (await session.exec(query)).all()
 
 

@@ -200,7 +200,9 @@ class ConsoleSession:
         self._print(f"{moment:%Y-%m-%d %H:%M} {zone.key} ({moment:%a})")
 
     async def _help(self, rest: str) -> None:
-        self._print(t(self.locale, "console.help") + "\n" + t(self.locale, "console.help_platforms"))
+        self._print(
+            t(self.locale, "console.help") + "\n" + t(self.locale, "console.help_platforms")
+        )
 
 
 def split_place(text: str) -> tuple[str | None, str]:
