@@ -223,8 +223,7 @@ class Dispatcher:
         for item in items:
             if not is_answer(item):
                 await queue(session, ctx, item, now)
-        updates = tuple(i for i in items if i.kind == "update")
-        return Outcome(tuple(answer), tuple(ids), updates=updates)
+        return Outcome(tuple(answer), tuple(ids), updates=shown_here(items, origin))
 
     async def _answer_privately(
         self,
@@ -240,6 +239,29 @@ class Dispatcher:
             session, origin, reply, now=self._now(), hold_until=hold_until, account=event.sender_id
         )
         return Outcome((reply,), (await saved_id(session, row),))
+
+
+def shown_here(items: Sequence[Outgoing], origin: Origin) -> tuple[Outgoing, ...]:
+    """The card edits for the copy in the event's own chat: edits of every copy, or of this
+    chat's; from a direct chat (whose id may not be the account a DM was sent to, as on
+    Feishu) the copy in a DM on the platform."""
+    updates = [i for i in items if i.kind == "update"]
+
+    def here(item: Outgoing) -> bool:
+        target = item.target
+        return target is None or (target.platform, target.chat_id) == (
+            origin.platform,
+            origin.chat_id,
+        )
+
+    def direct(item: Outgoing) -> bool:
+        target = item.target
+        return target is not None and target.is_direct and target.platform == origin.platform
+
+    found = [i for i in updates if here(i)] or (
+        [i for i in updates if direct(i)] if origin.is_direct else []
+    )
+    return tuple(found or updates)
 
 
 def is_answer(item: Outgoing) -> bool:
@@ -278,7 +300,12 @@ async def queue(session: AsyncSession, ctx: Context, item: Outgoing, now: dateti
     payload = item.message.to_json()
     if item.kind == "update":
         assert item.message.card_key is not None
-        for platform, chat_id, direct in await cards.card_places(session, item.message.card_key):
+        places = (
+            [(item.target.platform, item.target.chat_id, item.target.is_direct)]
+            if item.target is not None
+            else await cards.card_places(session, item.message.card_key)
+        )
+        for platform, chat_id, direct in places:
             outbox.enqueue(
                 session,
                 platform=platform,

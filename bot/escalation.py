@@ -349,5 +349,6 @@ async def announce(
         render=render,
         now=now,
         ping=ping,
+        concerns=[m.id for m in who] + await _involved(session, escalation),
     )
     return sent > 0

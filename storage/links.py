@@ -88,8 +88,11 @@ async def note_speaker(
     session: AsyncSession, *, member: Member, platform: str, chat_id: int | None, now: datetime
 ) -> None:
     """``member`` just wrote from ``platform`` (in group ``chat_id``): remember where they
-    were last seen, and that they are one of that group's people. Writes only on change."""
-    if member.last_platform != platform:
+    were last seen, and that they are one of that group's people. Writes only on change.
+
+    The last platform matters only to people on several platforms: it is tracked from the
+    moment of linking (``last_platform`` set), never written for anyone else."""
+    if member.last_platform is not None and member.last_platform != platform:
         member.last_platform = platform
         session.add(member)
     if chat_id is None or member.id is None:

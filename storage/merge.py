@@ -20,7 +20,7 @@ from sqlalchemy import Column, Table, and_, delete, exists, select, update
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.rows import lock_id
+from storage.rows import id_of, lock_id
 from storage.tables import Department, Member, MemberIdentity
 
 # Kept from the absorbed member where the kept one has nothing set.
@@ -117,7 +117,6 @@ async def split_off(
         timezone=member.timezone,
         locale=member.locale,
         created_at=now,
-        last_platform=identity.platform,
     )
     session.add(alone)
     await session.flush()
@@ -125,8 +124,11 @@ async def split_off(
     session.add(identity)
     if member.preferred_platform == identity.platform:
         member.preferred_platform = None
-    if member.last_platform == identity.platform:
-        member.last_platform = None
+    if (
+        member.last_platform == identity.platform
+        or len(await identities(session, id_of(member))) < 2
+    ):
+        member.last_platform = None  # tracked only while the person has several platforms
     session.add(member)
     await session.flush()
     return alone

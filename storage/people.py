@@ -123,6 +123,11 @@ async def department_members(session: AsyncSession, department_id: int) -> Seque
     return (await session.exec(query)).all()
 
 
+async def chat_by_account(session: AsyncSession, *, platform: str, external_id: str) -> Chat | None:
+    query = select(Chat).where(Chat.platform == platform, Chat.external_id == external_id)
+    return (await session.exec(query)).first()
+
+
 async def ensure_chat(
     session: AsyncSession,
     *,
