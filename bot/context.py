@@ -34,6 +34,7 @@ class Context:
     locale: str
     tz: ZoneInfo
     mentions: Mapping[str, str] = field(default_factory=dict)  # external id → display name
+    sender_id: str = ""  # the speaker's account on ``platform``
     outgoing: list[Outgoing] = field(default_factory=list)
     # Set by the router from the verb (``my``, ``help``): chat answers go to the speaker only.
     private: bool = False

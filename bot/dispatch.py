@@ -189,6 +189,7 @@ class Dispatcher:
             locale=self.locale_for(event.platform, actor, chat),
             tz=self.timezone_for(actor, chat),
             mentions=mentions,
+            sender_id=event.sender_id,
         )
 
     def locale_for(self, platform: str, member: Member | None, chat: Chat | None) -> str:

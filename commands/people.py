@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import UsageError
 from bot.i18n import normalize_locale
-from commands import common
+from commands import common, links
 from commands.framework import Args, Family, Verb
 from commands.projects import check_project_admin
 from storage import people, projects, rows
@@ -13,7 +13,7 @@ from storage.rows import id_of
 from storage.tables import Department, Member
 
 DEPT_OPTIONS = frozenset({"leader", "tz", "region", "name"})
-MEMBER_OPTIONS = frozenset({"dept", "tz", "locale", "role", "name", "delegate", "daily"})
+MEMBER_OPTIONS = frozenset({"dept", "tz", "locale", "role", "name", "delegate", "daily", "prefer"})
 ROLES = ("pm", "sponsor", "coordinator", "contact", "member")
 
 
@@ -130,6 +130,9 @@ async def _member_fields(ctx: Context, target: Member, args: Args) -> list[str]:
     if (name := args.option("name")) is not None:
         target.name = name
         changed.append("name")
+    if (prefer := args.option("prefer")) is not None:
+        await links.set_preference(ctx, target, prefer, args.usage or "member")
+        changed.append("prefer")
     ctx.session.add(target)
     await ctx.session.flush()
     if (role := args.option("role")) is not None:
@@ -192,6 +195,7 @@ async def _member_card(ctx: Context, target: Member, *, updated: bool) -> None:
                 ctx.t("field.locale"),
                 target.locale or ctx.t("people.default_value", value=ctx.locale),
             ),
+            *await links.account_fields(ctx, target),
         ]
     )
     ctx.reply(msg)
@@ -214,5 +218,9 @@ def families() -> tuple[Family, ...]:
             words=("member", "members", "成员"),
             usage="member",
             default=Verb(("member",), member, "member", MEMBER_OPTIONS),
+            verbs=(
+                Verb(("link", "关联", "绑定账号"), links.link, "member.link"),
+                Verb(("unlink", "取消关联", "解绑账号"), links.unlink, "member.unlink"),
+            ),
         ),
     )

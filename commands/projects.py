@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import NotFound, PermissionDenied, UsageError
 from bot.render import MessageBuilder
-from commands import charter, common
+from commands import charter, common, project_groups
 from commands.framework import Args, Family, Verb, item_number
 from commands.parsing.dates import parse_date
 from storage import projects, rows, tasks
@@ -276,6 +276,10 @@ def project_family() -> Family:
             Verb(("new", "add", "create", "新建", "创建"), new, "project.new", PROJECT_OPTIONS),
             Verb(("edit", "set", "修改", "编辑"), edit, "project.edit", PROJECT_OPTIONS),
             Verb(("bind", "绑定"), bind, "project.bind"),
+            Verb(
+                ("groups", "群组", "群"), project_groups.groups, "project.groups", takes_text=False
+            ),
+            Verb(("unbind", "解绑", "解除绑定"), project_groups.unbind, "project.unbind"),
             Verb(("list", "列表", "all"), list_projects, "project.list"),
             Verb(("charter", "章程"), charter.charter_command, "project.charter"),
         ),
