@@ -50,9 +50,15 @@ async def resolve_member(ctx: Context, text: str, *, usage: str | None = None) -
         return member
     if value.startswith("@"):
         name = value[1:]
-        if ctx.platform == CONSOLE:
+        # On the console (also when it plays another platform), ``@name`` is the account
+        # ``name``: the event lists it among its mentions.
+        if ctx.platform == CONSOLE or name in ctx.mentions:
             member, _ = await people.ensure_member(
-                ctx.session, platform=CONSOLE, external_id=name, name=name, now=ctx.now_utc()
+                ctx.session,
+                platform=ctx.platform,
+                external_id=name,
+                name=ctx.mentions.get(name, name),
+                now=ctx.now_utc(),
             )
             return member
         value = name

@@ -33,6 +33,8 @@ class Screen:
     platform: str = PLATFORM
     chat: str = "console"
     last_buttons: ClickTarget | None = None
+    # The latest message with buttons in each place (``:click 1 feishu:hq``).
+    buttons_in: dict[str, ClickTarget] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def place(self, platform: str, chat: str, *, is_direct: bool) -> str:
@@ -87,6 +89,9 @@ class ConsolePlatform:
         screen.write(prefix + message.plain_text())
         if message.buttons:
             screen.last_buttons = ClickTarget(message, chat, is_direct, self.name)
+            screen.buttons_in[screen.place(self.name, chat, is_direct=is_direct)] = (
+                screen.last_buttons
+            )
         return f"c{next(screen.ids)}"
 
     async def send(self, target: Target, message: Message) -> str:

@@ -26,7 +26,7 @@ from bot.errors import UserError
 from bot.i18n import t
 from bot.inbox import InboundEvent, Inbox
 from bot.messages import ActionEvent, IncomingMessage
-from bot.settings import Settings
+from bot.settings import RateLimit, Settings
 
 
 class ConsoleBackend(Protocol):
@@ -75,6 +75,9 @@ class ConsoleSession:
         if name not in self.platforms:
             self.platforms[name] = ConsolePlatform(name=name, screen=self.screen)
             self.app.attach(ConsoleAdapter(self.platforms[name]))
+            # The stand-in prints: the real platform's pacing would only hold its lines back
+            # on the console's clock, which moves only by ``:advance``.
+            setattr(self.app.settings.delivery, name, RateLimit(0.0, 0, 0.0, 0))
         return self.platforms[name]
 
     @property
@@ -166,11 +169,16 @@ class ConsoleSession:
         self.screen.chat = chat
 
     async def _click(self, rest: str) -> None:
-        target = self.screen.last_buttons
+        """``:click 2``: the latest message with buttons anywhere; ``:click 2 feishu:hq``:
+        the latest in that place (a chat, or a DM as ``@bob`` / ``feishu:@zhao``)."""
+        number, _, where = rest.partition(" ")
+        place = where.strip().lstrip("#")
+        target = self.screen.buttons_in.get(place) if place else self.screen.last_buttons
         if target is None:
             self._print(t(self.locale, "console.no_buttons"))
             return
         buttons = target.message.buttons
+        rest = number
         if not rest.isdigit() or not 1 <= int(rest) <= len(buttons):
             self._print(t(self.locale, "console.bad_button", count=len(buttons)))
             return
