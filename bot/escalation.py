@@ -9,6 +9,7 @@ one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,7 @@ from storage.tables import (
     TaskStatus,
 )
 
+Reason = Callable[[str, ZoneInfo], str]  # (locale, zone) → a job's reason, for one reader
 LEVEL_HOURS = {1: 24, 2: 48}
 L3_WORKING_DAYS = 3
 PREFIX = {"task": "T", "issue": "I", "request": "R", "charter": "P"}
@@ -72,10 +74,12 @@ async def open_or_note(
     reason: str,
     now: datetime,
     opened_by: int | None,
+    reason_for: Reason | None = None,
 ) -> tuple[Escalation, bool]:
     """Open an L1 escalation on an item, or note a repeated trigger on the open one.
 
-    Returns ``(escalation, created)``; a new one is announced in the project groups. The
+    Returns ``(escalation, created)``; a new one is announced in the project groups (with
+    ``reason_for``, a job's reason worded for each group; ``reason`` is the one kept). The
     project is held first, so two triggers at once (two replicas) open one escalation and
     the second notes on it.
     """
@@ -111,7 +115,12 @@ async def open_or_note(
     )
     # Someone who opens one by hand is awake and wants it seen; a job's waits for the day.
     await announce(
-        session, settings=settings, escalation=escalation, now=now, ping=opened_by is None
+        session,
+        settings=settings,
+        escalation=escalation,
+        now=now,
+        ping=opened_by is None,
+        reason_for=reason_for,
     )
     return escalation, True
 
@@ -309,6 +318,7 @@ async def announce(
     escalation: Escalation,
     now: datetime,
     ping: bool,
+    reason_for: Reason | None = None,
 ) -> bool:
     """Post the escalation at its current level into the project groups, once per key.
 
@@ -334,7 +344,7 @@ async def announce(
                 ref=f"E{escalation.number}",
                 subject=subject_ref(escalation.subject_type, number),
                 title=title,
-                reason=escalation.reason,
+                reason=reason_for(locale, zone) if reason_for else escalation.reason,
                 people=" ".join(msg.mention(m.id, m.name) for m in who) or "—",
                 due=to_aware_utc(due).astimezone(zone).strftime("%m-%d %H:%M") if due else "—",
             )

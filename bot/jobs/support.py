@@ -86,8 +86,9 @@ async def escalate(
     subject_id: int,
     reason: Callable[[str, ZoneInfo], str],
 ) -> None:
-    """Open the item's escalation (or note on the open one); ``reason`` is worded in the
-    project's own language and zone (``targets.project_voice``), as it is kept on the row."""
+    """Open the item's escalation (or note on the open one). The opening post words
+    ``reason`` for each group; the row keeps it in the project's own language and zone
+    (``targets.project_voice``), which later levels show."""
     locale, zone = await targets.project_voice(session, ctx.settings, project_id)
     await escalation.open_or_note(
         session,
@@ -99,6 +100,7 @@ async def escalate(
         reason=reason(locale, zone),
         now=ctx.now,
         opened_by=None,
+        reason_for=reason,
     )
 
 
