@@ -20,9 +20,12 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from bot import targets
 from bot.context import Context
 from bot.errors import Conflict, UsageError
+from bot.i18n import Translator
 from bot.messages import Target
+from bot.render import MessageBuilder
 from commands.framework import Args
 from storage import links, merge, people, rows
 from storage.rows import id_of
@@ -147,18 +150,26 @@ async def confirm(ctx: Context, code: str) -> None:
 
 
 async def _tell_linked(ctx: Context, member: Member, platform: str, account: str) -> None:
-    """The answer here, and a note on the other platform (where the code was asked for)."""
-    params = {
-        "here": platform_name(ctx, ctx.platform),
-        "there": platform_name(ctx, platform),
-        "here_key": ctx.platform,
-    }
+    """The answer here, and a note on the other platform (where the code was asked for),
+    in the language the person reads there."""
     msg = ctx.message()
-    params["name"] = msg.mention(id_of(member), member.name)
-    ctx.reply(msg.section(ctx.t("link.done", **params)))
+    ctx.reply(msg.section(ctx.t("link.done", **_linked_params(ctx.t, ctx, msg, member, platform))))
+    there = Translator(targets.member_locale(ctx.settings, member, platform))
     note = ctx.message()
-    note.section(ctx.t("link.done_elsewhere", **params, account=ctx.sender_id))
+    params = _linked_params(there, ctx, note, member, platform)
+    note.section(there("link.done_elsewhere", **params, account=ctx.sender_id))
     ctx.send(Target(platform, account, is_direct=True, member_id=member.id), note)
+
+
+def _linked_params(
+    t: Translator, ctx: Context, msg: MessageBuilder, member: Member, platform: str
+) -> dict[str, str]:
+    return {
+        "here": t(f"platform.{ctx.platform}"),
+        "there": t(f"platform.{platform}"),
+        "here_key": ctx.platform,
+        "name": msg.mention(id_of(member), member.name),
+    }
 
 
 async def unlink(ctx: Context, args: Args) -> None:

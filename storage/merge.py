@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import Column, Table, and_, delete, exists, select, update
-from sqlmodel import SQLModel
+from sqlalchemy import Column, Table, and_, delete, exists, update
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.rows import id_of, lock_id
@@ -84,8 +84,8 @@ async def merge(session: AsyncSession, *, keep: Member, absorb: Member) -> None:
     absorb.merged_into_id = keep.id
     absorb.department_id = absorb.delegate_id = None
     absorb.daily_reminders = False
-    await session.execute(
-        update(Member).where(Member.merged_into_id == absorb.id).values(merged_into_id=keep.id)  # type: ignore[arg-type]
+    await session.exec(
+        update(Member).where(col(Member.merged_into_id) == absorb.id).values(merged_into_id=keep.id)
     )
     session.add(keep)
     session.add(absorb)
@@ -103,8 +103,8 @@ async def _move(session: AsyncSession, column: Column[int], *, keep: int, absorb
         collides = exists().where(
             twin.c[column.name] == keep, *(twin.c[c.name] == c for c in others)
         )
-        await session.execute(delete(table).where(and_(column == absorb, collides)))
-    await session.execute(update(table).where(column == absorb).values({column.name: keep}))
+        await session.exec(delete(table).where(and_(column == absorb, collides)))
+    await session.exec(update(table).where(column == absorb).values({column.name: keep}))
 
 
 async def split_off(
@@ -135,6 +135,5 @@ async def split_off(
 
 
 async def identities(session: AsyncSession, member_id: int) -> list[MemberIdentity]:
-    query = select(MemberIdentity).where(MemberIdentity.member_id == member_id)  # type: ignore[arg-type]
-    result = await session.execute(query.order_by(MemberIdentity.id))  # type: ignore[arg-type]
-    return list(result.scalars().all())
+    query = select(MemberIdentity).where(MemberIdentity.member_id == member_id)
+    return list((await session.exec(query.order_by(col(MemberIdentity.id)))).all())

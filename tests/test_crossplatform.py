@@ -35,9 +35,7 @@ async def chat_ids(app: App) -> dict[str, int]:
     return {c.external_id: c.id for c in await rows(app, Chat) if c.id is not None}
 
 
-async def test_one_project_in_a_feishu_and_a_slack_group(
-    console: ConsoleDriver, app: App
-) -> None:
+async def test_one_project_in_a_feishu_and_a_slack_group(console: ConsoleDriver, app: App) -> None:
     out = await run_script(console)
     groups = out["setup"]
     assert "This chat now follows P1 出海计划." in groups
@@ -51,7 +49,10 @@ async def test_one_project_in_a_feishu_and_a_slack_group(
     # A task made in Feishu is on the Slack board (in New York dates), and the other way.
     board = out["one board"]
     assert "To do (1)\n• T1 展会物料 — @li · due 11-24" in board
-    assert "未开始（2）\n• T1 展会物料 — @li · 截止 11-24\n• T2 Customer list — @mike · Sales · 截止 12-05" in board
+    assert (
+        "未开始（2）\n• T1 展会物料 — @li · 截止 11-24\n• T2 Customer list — @mike · Sales · 截止 12-05"
+        in board
+    )
 
     # The overdue reminder: Shanghai's group at 09:00 Shanghai, in Chinese …
     shanghai = out["Thursday 09:00 in Shanghai"]
