@@ -23,7 +23,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.feishu.adapter import FeishuAdapter
-from adapters.feishu.settings import NAME as FEISHU, FeishuSettings
+from adapters.feishu.settings import NAME as FEISHU
+from adapters.feishu.settings import FeishuSettings
 from adapters.http import make_web_app
 from adapters.slack.adapter import SlackAdapter
 from bot.clock import ManualClock
