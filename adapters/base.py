@@ -1,7 +1,7 @@
 """The adapter interface: what a platform package provides, and what it is given.
 
 An adapter only translates. Inbound, it turns platform requests into neutral events
-(``bot.messages.IncomingMessage`` / ``ActionEvent``) and hands them to ``Host.inbox``
+(``bot.text.messages.IncomingMessage`` / ``ActionEvent``) and hands them to ``Host.inbox``
 *before* it acknowledges the platform; outbound, its ``Platform`` delivers the neutral
 messages the outbox gives it. Its settings section is parsed in its own package.
 """
@@ -14,10 +14,10 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.clock import Clock
-from bot.inbox import Inbox, PeopleDirectory
-from bot.platform import Platform
-from bot.profiles import ProfileStore
+from bot.dates.clock import Clock
+from bot.inbound.inbox import Inbox, PeopleDirectory
+from bot.inbound.profiles import ProfileStore
+from bot.outbound.platform import Platform
 from bot.settings import Settings
 
 

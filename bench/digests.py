@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench import load
 from bench.scan import NOW
 from bench.timing import elapsed_s, time_ms
-from bot import digest, targets
-from bot.jobs import digest as digest_job
 from bot.main import App
+from bot.outbound import targets
 from bot.scheduler import JobContext
+from commands.reports import digest
+from commands.reports import jobs as digest_job
 from storage import schedule
 from storage.db import transaction
 

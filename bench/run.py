@@ -35,7 +35,7 @@ if __package__ in (None, ""):  # ``python bench/run.py``
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import digests, load, scan
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.main import App, build_app
 from bot.settings import Settings
 

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import load
 from bench.timing import Timing, time_ms
-from bot.jobs import tasks as task_job
 from bot.main import App
 from bot.scheduler import JobContext
+from commands.tasks import jobs as task_job
 from storage import db, schedule
 from storage.db import transaction
 

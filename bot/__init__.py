@@ -1,4 +1,5 @@
-"""Concord's platform-neutral core: messages, dispatch, rendering, clock, scheduler.
+"""Concord's framework, platform-neutral: inbound (inbox, dispatch), outbound (delivery,
+broadcasts), text (messages, locales), dates, the scheduler's clock and the composition root.
 
 Imports ``storage``; never imports a platform SDK, ``adapters`` or ``commands``
 (``bot.main`` and ``bot.cli`` are the composition root and the only exceptions).

@@ -11,10 +11,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import __version__
-from bot.clock import ManualClock, ShiftedClock, SystemClock
+from bot.dates.clock import ManualClock, ShiftedClock, SystemClock
 from bot.errors import ConfigError
-from bot.i18n import normalize_locale
 from bot.settings import Settings
+from bot.text.i18n import normalize_locale
 from storage.single_process import DatabaseInUse
 
 

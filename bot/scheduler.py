@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
+from bot.dates.workdays import WorkCalendar
 from bot.settings import Settings
-from bot.workdays import WorkCalendar
 from storage.db import SessionFactory, is_unavailable
 
 logger = logging.getLogger("concord.scheduler")

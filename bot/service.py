@@ -12,10 +12,10 @@ from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.clock import Clock
-from bot.delivery import Deliverer
-from bot.inbox import Inbox
+from bot.dates.clock import Clock
+from bot.inbound.inbox import Inbox
 from bot.outage import OutageLog
+from bot.outbound.delivery import Deliverer
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from storage.db import is_unavailable

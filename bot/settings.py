@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
-from bot.i18n import normalize_locale
+from bot.text.i18n import normalize_locale
 
 PLATFORM_LOCALES = {"console": "en", "slack": "en", "feishu": "zh-CN", "dingtalk": "zh-CN"}
 

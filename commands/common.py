@@ -8,14 +8,15 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import targets
-from bot.clock import to_aware_utc, to_utc
-from bot.context import Context
+from bot.dates.clock import to_aware_utc, to_utc
 from bot.errors import NotFound, UsageError
-from bot.messages import Target
+from bot.inbound.context import Context
+from bot.outbound import targets
+from bot.text.messages import Target
 from commands.framework import closest
 from commands.parsing.dates import parse_datetime
-from storage import people, projects
+from storage.people import queries as people
+from storage.projects import queries as projects
 from storage.rows import id_of
 from storage.tables import Department, Member, Project
 
@@ -130,23 +131,6 @@ def parse_instant(ctx: Context, text: str) -> datetime:
 
 def local(ctx: Context, instant: datetime, tz: ZoneInfo | None = None) -> datetime:
     return to_aware_utc(instant).astimezone(tz or ctx.tz)
-
-
-def fmt_when(
-    ctx: Context, instant: datetime | None, has_time: bool = True, tz: ZoneInfo | None = None
-) -> str:
-    """``12-05``, ``12-05 15:00``, or with the year when it is not this year."""
-    if instant is None:
-        return "—"
-    moment = local(ctx, instant, tz)
-    text = (
-        moment.strftime("%m-%d") if moment.year == ctx.today().year else moment.strftime("%Y-%m-%d")
-    )
-    return f"{text} {moment:%H:%M}" if has_time else text
-
-
-def fmt_date(ctx: Context, day: object | None) -> str:
-    return "—" if day is None else str(day)
 
 
 def overdue_days(ctx: Context, due_at: datetime | None) -> int:

@@ -11,85 +11,15 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.context import Context
 from bot.errors import UsageError
+from bot.inbound.context import Context
+from commands.parsing.options import OPTION_ALIASES
 from commands.parsing.tokens import Token, split_list, tokenize
 
 Handler = Callable[[Context, "Args"], Awaitable[None]]
 ItemHandler = Callable[[Context, int, "Args"], Awaitable[None]]
 ActionHandler = Callable[[Context, str, dict[str, str]], Awaitable[None]]
 
-# Chinese (and other) option spellings → the canonical English key.
-OPTION_ALIASES = {
-    "负责人": "owner",
-    "截止": "due",
-    "截止日期": "due",
-    "期限": "due",
-    "阶段": "phase",
-    "部门": "dept",
-    "标准": "std",
-    "交付标准": "std",
-    "standard": "std",
-    "依赖": "after",
-    "目标": "goal",
-    "开始": "start",
-    "结束": "end",
-    "参与部门": "depts",
-    "departments": "depts",
-    "发起人": "sponsor",
-    "协调人": "coordinator",
-    "里程碑": "milestone",
-    "领导": "leader",
-    "部门负责人": "leader",
-    "时区": "tz",
-    "timezone": "tz",
-    "语言": "locale",
-    "lang": "locale",
-    "角色": "role",
-    "按": "by",
-    "名称": "name",
-    "标题": "title",
-    "范围": "scope",
-    "预算": "budget",
-    "区域": "region",
-    "周报": "digest",
-    "免打扰": "quiet",
-    "通知": "notify",
-    "首选": "prefer",
-    "department": "dept",
-    "紧急程度": "urgency",
-    "紧急": "urgency",
-    "分类": "category",
-    "类别": "category",
-    "描述": "desc",
-    "description": "desc",
-    "主责": "primary",
-    "主责部门": "primary",
-    "配合": "support",
-    "配合部门": "support",
-    "预计": "eta",
-    "数量": "qty",
-    "quantity": "qty",
-    "金额": "amount",
-    "币种": "currency",
-    "从": "from",
-    "至": "to",
-    "到": "to",
-    "用途": "purpose",
-    "归还": "return",
-    "时间": "at",
-    "时长": "duration",
-    "参与": "with",
-    "议程": "agenda",
-    "每": "every",
-    "每周": "every",
-    "输出": "output",
-    "备注": "note",
-    "渠道": "channel",
-    "记录人": "recorder",
-    "联系人": "contact",
-    "接口人": "contact",
-}
 
 ITEM_RE = re.compile(r"^(?P<prefix>[A-Za-z]?)#?(?P<number>\d{1,9})$")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.context import Context
-from bot.dispatch import usage_key
 from bot.errors import UsageError
+from bot.inbound.context import Context
+from bot.inbound.dispatch import usage_key
 from commands.framework import Args, Family, ItemVerb, Verb, closest
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from adapters.console.session import ConsoleSession
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.main import App
 
 

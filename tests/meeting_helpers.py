@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlmodel import SQLModel, select
 
-from bot.clock import ManualClock
-from bot.jobs import meetings as meeting_job
-from bot.jobs import plans as plan_job
+from bot.dates.clock import ManualClock
 from bot.main import App
-from bot.messages import Message
 from bot.scheduler import JobContext
-from commands.parsing.dates import parse_duration
+from bot.text.messages import Message
+from commands.meetings import jobs as meeting_job
+from commands.parsing.durations import parse_duration
+from commands.plans import jobs as plan_job
 from storage.tables import AuditLog, Member, Outbox
 from tests.conftest import START
 from tests.console_driver import ConsoleDriver

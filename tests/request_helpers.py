@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlmodel import SQLModel, col, select
 
-from bot.jobs import approvals as approval_job
 from bot.main import App
 from bot.scheduler import JobContext
+from commands.requests import jobs as approval_job
 from storage.tables import (
     ApprovalStep,
     AuditLog,

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.main import App
-from bot.messages import Message
+from bot.text.messages import Message
 from storage.db import transaction
 from storage.tables import Escalation, NotificationKey, Outbox
 from tests.console_driver import ConsoleDriver

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.approvals import step_deadline
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
+from bot.dates.workdays import make_calendar
 from bot.main import App
 from bot.settings import Settings
-from bot.workdays import make_calendar
+from commands.requests.deadlines import step_deadline
 from storage.tables import AuditLog, Escalation, NotificationKey, Outbox
 from tests.console_driver import ConsoleDriver
 from tests.request_helpers import all_rows, request_row, run_job, setup, steps_of

@@ -1,4 +1,4 @@
-"""The one broadcast path (``bot.notify.to_groups`` / ``to_person``) and its audience policy:
+"""The one broadcast path (``bot.outbound.notify.to_groups`` / ``to_person``) and its audience policy:
 a person's DM waits out *their* quiet hours, in *their* zone (``settings`` typed in their DM
 with the bot), while a recipient elsewhere gets it at once; and a broken row in the database
 is logged with its id and skipped while the other items of the job still go out."""
@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.clock import ManualClock, to_aware_utc
+from bot.dates.clock import ManualClock, to_aware_utc
 from bot.main import App
-from bot.messages import IncomingMessage
+from bot.text.messages import IncomingMessage
 from storage.tables import Outbox
 from tests.console_driver import ConsoleDriver
 from tests.meeting_helpers import FRIDAY_1500, SETUP, rows, run_jobs

@@ -27,7 +27,7 @@ from adapters.feishu.settings import NAME as FEISHU
 from adapters.feishu.settings import FeishuSettings
 from adapters.http import make_web_app
 from adapters.slack.adapter import SlackAdapter
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.main import App, create_adapters
 from bot.settings import RateLimit, Settings
 from storage.tables import ApprovalStep, CardRef, Chat, MemberIdentity

@@ -10,16 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.dates.workdays import make_calendar
 from bot.errors import UsageError
-from bot.i18n import catalog, t
-from bot.workdays import make_calendar
-from commands.parsing.dates import (
-    Duration,
-    parse_date,
-    parse_datetime,
-    parse_duration,
-    parse_time,
-)
+from bot.text.i18n import catalog, t
+from commands.parsing.dates import parse_date, parse_datetime, parse_time
+from commands.parsing.durations import Duration, parse_duration
 
 CN = make_calendar("CN")
 TODAY = date(2026, 3, 4)  # a Wednesday

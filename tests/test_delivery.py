@@ -7,13 +7,13 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.clock import ManualClock, to_utc
-from bot.delivery import Deliverer
+from bot.dates.clock import ManualClock, to_utc
 from bot.main import App
-from bot.render import text_message
+from bot.outbound.delivery import Deliverer
 from bot.settings import RateLimit, Settings
-from storage import outbox
+from bot.text.render import text_message
 from storage.db import transaction
+from storage.delivery import outbox
 from storage.tables import Outbox, OutboxLane
 from tests.fakes.platform import FakePlatform
 

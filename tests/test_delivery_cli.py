@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from bot import main as runners
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.main import App
-from bot.platform import PlatformError
+from bot.outbound.platform import PlatformError
 from bot.settings import Settings
 from tests.fakes.platform import FakePlatform
 from tests.test_delivery import deliverer, enqueue

@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.delivery import Deliverer
+from bot.dates.clock import ManualClock
 from bot.main import App, build_app
-from bot.platform import PlatformError
+from bot.outbound.delivery import Deliverer
+from bot.outbound.platform import PlatformError
 from bot.settings import Settings
-from storage import outbox
 from storage.db import transaction
+from storage.delivery import outbox
 from storage.rows import id_of
 from storage.tables import Outbox
 from tests.fakes.platform import FakePlatform

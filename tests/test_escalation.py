@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.jobs import escalations as escalation_job
+from bot.dates.clock import ManualClock
 from bot.main import App
 from bot.scheduler import JobContext
+from commands.escalations import jobs as escalation_job
 from storage.tables import AuditLog, Escalation, NotificationKey
 from tests.console_driver import ConsoleDriver
 

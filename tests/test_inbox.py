@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.inbox import Inbox, InboxClosed, StoreUnavailable
+from bot.dates.clock import ManualClock
+from bot.inbound.inbox import Inbox, InboxClosed, StoreUnavailable
 from bot.main import App
-from bot.messages import IncomingMessage
+from bot.text.messages import IncomingMessage
 from storage import single_process
 from storage.db import transaction
 from storage.tables import InboundEvent, Outbox, Project, Task
@@ -48,7 +48,7 @@ async def outbox(app: App) -> list[Outbox]:
 
 
 def texts(rows: list[Outbox]) -> list[str]:
-    from bot.messages import Message
+    from bot.text.messages import Message
 
     return [Message.from_json(row.payload).plain_text() for row in rows]
 

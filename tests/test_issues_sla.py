@@ -1,4 +1,4 @@
-"""The issue SLA job (``bot.jobs.issues``): breaches are announced exactly once per issue, SLA
+"""The issue SLA job (``commands.issues.jobs``): breaches are announced exactly once per issue, SLA
 and group, flagged, written to the timeline and audit log, and escalated; verifying the issue
 resolves the escalation. Time is driven with the ManualClock."""
 
@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.jobs import issues as issue_job
+from bot.dates.clock import ManualClock
 from bot.main import App
 from bot.scheduler import JobContext
+from commands.issues import jobs as issue_job
 from storage.tables import AuditLog, Chat, Escalation, Issue, IssueEntry, NotificationKey, Outbox
 from tests.conftest import START
 from tests.console_driver import ConsoleDriver

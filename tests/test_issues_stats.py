@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from tests.conftest import START
 from tests.console_driver import ConsoleDriver
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bot.clock import to_aware_utc
+from bot.dates.clock import to_aware_utc
 from bot.main import App
 from storage.tables import AuditLog, Department, Issue, IssueDepartment, IssueEntry, Member
 from tests.conftest import START

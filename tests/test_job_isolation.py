@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock, to_utc
-from bot.jobs import escalations as escalation_job
-from bot.jobs import issues as issue_job
+from bot.dates.clock import ManualClock, to_utc
 from bot.main import App
 from bot.scheduler import JobContext
+from commands.escalations import jobs as escalation_job
+from commands.issues import jobs as issue_job
 from storage.db import transaction
 from storage.tables import ApprovalStep, Escalation, Issue, NotificationKey
 from tests.conftest import START

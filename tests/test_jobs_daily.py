@@ -3,7 +3,7 @@ once per day, silent when there is nothing to say, and off again on request."""
 
 from __future__ import annotations
 
-from bot.clock import ManualClock, to_utc
+from bot.dates.clock import ManualClock, to_utc
 from bot.main import App
 from tests.console_driver import ConsoleDriver
 from tests.scheduling import LOS_ANGELES, around, at, keys

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bot import digest
-from bot.clock import ManualClock, to_utc
+from bot.dates.clock import ManualClock, to_utc
 from bot.main import App
+from commands.reports import digest
 from storage.db import transaction
 from storage.rows import id_of
 from storage.tables import ApprovalStep, Meeting, ResourceRequest

@@ -3,7 +3,7 @@ to L2 and L3 with @-mentions, and L3 reminds the sponsor once per working day, n
 
 from __future__ import annotations
 
-from bot.clock import ManualClock, to_utc
+from bot.dates.clock import ManualClock, to_utc
 from bot.main import App
 from tests.console_driver import ConsoleDriver
 from tests.scheduling import SHANGHAI, around, at, escalations, keys

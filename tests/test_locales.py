@@ -8,8 +8,8 @@ import jinja2
 import pytest
 
 import commands
-from bot.dispatch import usage_key
-from bot.i18n import LOCALES, catalog
+from bot.inbound.dispatch import usage_key
+from bot.text.i18n import LOCALES, catalog
 
 
 def test_catalogs_have_the_same_keys() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import ManualClock, to_aware_utc
+from bot.dates.clock import ManualClock, to_aware_utc
 from bot.main import App
 from storage.tables import (
     AgendaItem,

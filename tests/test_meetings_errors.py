@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.main import App
 from storage.tables import AgendaItem, AuditLog, Decision, Meeting, MeetingParticipant, Member, Task
 from tests.console_driver import ConsoleDriver

@@ -1,4 +1,4 @@
-"""The meeting job (``bot.jobs.meetings``): the agenda 3 days before (groups and attendees'
+"""The meeting job (``commands.meetings.jobs``): the agenda 3 days before (groups and attendees'
 DMs, each in their zone), the start reminder, the minutes reminder 24 h after — each exactly
 once, with its ``*_at`` column and audit row. Time is driven with the ManualClock."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.clock import ManualClock, to_aware_utc
+from bot.dates.clock import ManualClock, to_aware_utc
 from bot.main import App
 from storage.tables import AuditLog, Meeting, NotificationKey, Outbox
 from tests.conftest import START

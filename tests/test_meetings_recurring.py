@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import ManualClock, to_aware_utc
+from bot.dates.clock import ManualClock, to_aware_utc
 from bot.main import App
-from bot.meetings import next_slot
+from commands.meetings.facts import next_slot
 from storage.tables import AgendaItem, AuditLog, Meeting, MeetingParticipant
 from tests.console_driver import ConsoleDriver
 from tests.meeting_helpers import FRIDAY_1500, SETUP, rows, run_jobs, run_script

@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.jobs import meetings as meeting_job
+from bot.dates.clock import ManualClock
 from bot.main import build_app
-from bot.messages import IncomingMessage
 from bot.scheduler import JobContext
 from bot.settings import Settings
+from bot.text.messages import IncomingMessage
+from commands.meetings import jobs as meeting_job
 from storage.tables import AuditLog, Meeting
 from tests.meeting_helpers import FRIDAY_1500
 

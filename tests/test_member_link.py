@@ -13,9 +13,9 @@ import re
 
 from sqlmodel import select
 
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.main import App
-from bot.messages import IncomingMessage
+from bot.text.messages import IncomingMessage
 from storage.db import transaction
 from storage.tables import AuditLog, LinkCode, Member, MemberIdentity, Outbox, Task
 from tests.console_driver import ConsoleDriver

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.main import build_app
-from bot.messages import IncomingMessage
 from bot.settings import Settings
+from bot.text.messages import IncomingMessage
 from storage.tables import Task
 
 

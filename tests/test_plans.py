@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.clock import ManualClock, to_aware_utc
+from bot.dates.clock import ManualClock, to_aware_utc
 from bot.main import App
 from storage.tables import AuditLog, NotificationKey, Outbox, PlanItem
 from tests.conftest import SHANGHAI

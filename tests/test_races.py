@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, func, select
 
-from bot.clock import ManualClock, to_utc
+from bot.dates.clock import ManualClock, to_utc
 from bot.main import App, build_app
-from bot.messages import ActionEvent, IncomingMessage, Message, Outgoing
 from bot.settings import Settings
-from storage import cards
+from bot.text.messages import ActionEvent, IncomingMessage, Message, Outgoing
 from storage.db import is_sqlite, transaction
+from storage.delivery import cards
 from storage.rows import id_of
 from storage.tables import (
     ApprovalStep,

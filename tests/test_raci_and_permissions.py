@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import UsageError
-from commands.raci import validate_raci
+from commands.tasks.raci import validate_raci
 from tests.console_driver import ConsoleDriver
 
 

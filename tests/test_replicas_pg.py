@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.clock import ManualClock, to_utc
+from bot.dates.clock import ManualClock, to_utc
 from bot.main import build_app
-from bot.render import text_message
 from bot.settings import Settings
-from storage import outbox
+from bot.text.render import text_message
 from storage.db import transaction
+from storage.delivery import outbox
 from storage.tables import Outbox
 from tests.conftest import PG_URL, START, _truncate
 from tests.console_driver import ConsoleDriver

@@ -6,7 +6,7 @@ import csv
 from datetime import timedelta
 from pathlib import Path
 
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.main import App
 from tests.console_driver import ConsoleDriver
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.main import App
-from bot.messages import ActionEvent
+from bot.text.messages import ActionEvent
 from storage.rows import id_of
 from tests.console_driver import ConsoleDriver
 from tests.request_helpers import request_row, setup, snapshot, steps_of

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import Conflict
-from commands.task_states import OPEN, next_status
+from commands.tasks.states import OPEN, next_status
 
 ALLOWED = {
     ("todo", "start"): "in_progress",

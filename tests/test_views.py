@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from tests.console_driver import ConsoleDriver
 
 SETUP = """

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.dates.workdays import WorkCalendar, make_calendar
 from bot.errors import ConfigError
-from bot.workdays import WorkCalendar, make_calendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")

@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.messages import Message, Target
+from bot.text.messages import Message, Target
 
 PLATFORM = "console"
 # The platforms the console can stand in for (``:in slack:sales``, ``:as feishu:wang``).
@@ -44,7 +44,7 @@ class Screen:
 
 
 class ConsolePlatform:
-    """Implements ``bot.platform.Platform`` by printing (for ``name``: console, slack …)."""
+    """Implements ``bot.outbound.platform.Platform`` by printing (for ``name``: console, slack …)."""
 
     def __init__(
         self,

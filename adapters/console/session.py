@@ -21,12 +21,12 @@ from typing import Protocol, TextIO
 from zoneinfo import ZoneInfo
 
 from adapters.console.platform import PLATFORM, PLAYABLE, ConsoleAdapter, ConsolePlatform, Screen
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.errors import UserError
-from bot.i18n import t
-from bot.inbox import InboundEvent, Inbox
-from bot.messages import ActionEvent, IncomingMessage
+from bot.inbound.inbox import InboundEvent, Inbox
 from bot.settings import RateLimit, Settings
+from bot.text.i18n import t
+from bot.text.messages import ActionEvent, IncomingMessage
 
 
 class ConsoleBackend(Protocol):

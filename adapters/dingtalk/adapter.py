@@ -32,7 +32,7 @@ from adapters.dingtalk.people import Nicks
 from adapters.dingtalk.platform import DingTalkPlatform, SessionWebhooks
 from adapters.dingtalk.settings import DingTalkSettings
 from adapters.dingtalk.stream import HandlerRefused, StreamClient
-from bot.inbox import InboundEvent, StoreUnavailable
+from bot.inbound.inbox import InboundEvent, StoreUnavailable
 
 logger = logging.getLogger("concord.dingtalk")
 EVENTS_PATH = "/dingtalk/events"

@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from adapters.dingtalk.outbound import PLATFORM
-from bot.messages import ActionEvent, IncomingMessage
+from bot.text.messages import ActionEvent, IncomingMessage
 
 JSON = Mapping[str, Any]
 GROUP = "2"

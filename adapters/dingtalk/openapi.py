@@ -23,7 +23,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.platform import PlatformError
+from bot.outbound.platform import PlatformError
 
 logger = logging.getLogger("concord.dingtalk")
 JSON = dict[str, Any]

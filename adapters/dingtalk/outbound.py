@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.i18n import t
-from bot.messages import (
+from bot.text.i18n import t
+from bot.text.messages import (
     MENTION_RE,
     WHEN_RE,
     Actions,

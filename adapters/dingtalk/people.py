@@ -2,7 +2,7 @@
 
 DingTalk sends the speaker's ``senderNick`` with every robot message and has no time zone
 to tell, so the directory needs no API call: intake remembers the nick each account last
-spoke with, and before their event runs (``bot.inbox.PeopleDirectory.refresh``) a nick that
+spoke with, and before their event runs (``bot.inbound.inbox.PeopleDirectory.refresh``) a nick that
 changed becomes the member's name — also for someone first known from an @-mention. The
 zone stays the group's unless the member sets one. A replica that did not take the message
 itself has heard nothing and leaves the name as the event carries it.
@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from adapters.dingtalk.outbound import PLATFORM
-from bot.clock import Clock, to_utc
-from bot.profiles import Profile, ProfileStore
+from bot.dates.clock import Clock, to_utc
+from bot.inbound.profiles import Profile, ProfileStore
 
 
 class Nicks:

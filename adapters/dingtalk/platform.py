@@ -1,4 +1,4 @@
-"""``bot.platform.Platform`` for DingTalk, through the OpenAPI with the app access token.
+"""``bot.outbound.platform.Platform`` for DingTalk, through the OpenAPI with the app access token.
 
 * A group (``cid…``) gets ``POST /v1.0/robot/groupMessages/send``; a person (their userId)
   gets ``POST /v1.0/robot/oToMessages/batchSend`` — the core addresses DMs by account id,
@@ -44,8 +44,8 @@ from adapters.dingtalk.outbound import (
     title,
 )
 from adapters.dingtalk.settings import DingTalkSettings
-from bot.messages import Message, Target
-from bot.platform import PlatformError
+from bot.outbound.platform import PlatformError
+from bot.text.messages import Message, Target
 
 logger = logging.getLogger("concord.dingtalk")
 

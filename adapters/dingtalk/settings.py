@@ -12,8 +12,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from bot.errors import ConfigError
-from bot.i18n import normalize_locale
 from bot.settings import Settings, adapter_section, fill_section
+from bot.text.i18n import normalize_locale
 
 NAME = "dingtalk"
 MODES = ("stream", "http")

@@ -39,7 +39,7 @@ from urllib.parse import quote_plus
 import aiohttp
 
 from adapters.dingtalk.openapi import OpenApi
-from bot.platform import PlatformError
+from bot.outbound.platform import PlatformError
 
 logger = logging.getLogger("concord.dingtalk.stream")
 JSON = dict[str, Any]

@@ -32,10 +32,10 @@ from adapters.feishu.platform import FeishuPlatform, api_client
 from adapters.feishu.security import Credentials, RejectedRequest, open_request
 from adapters.feishu.settings import FeishuSettings
 from bot.errors import ConfigError
-from bot.i18n import t
-from bot.inbox import Answer, StoreUnavailable
-from bot.messages import Message
-from bot.platform import PlatformError
+from bot.inbound.inbox import Answer, StoreUnavailable
+from bot.outbound.platform import PlatformError
+from bot.text.i18n import t
+from bot.text.messages import Message
 
 EVENTS_PATH = "/feishu/events"
 ANSWER_TIMEOUT = 2.5

@@ -19,9 +19,9 @@ from lark_oapi.api.contact.v3 import GetUserRequest
 
 from adapters.feishu.outbound import PLATFORM
 from adapters.feishu.platform import FeishuPlatform
-from bot.clock import Clock, to_utc
-from bot.platform import PlatformError
-from bot.profiles import Profile, ProfileStore, is_fresh
+from bot.dates.clock import Clock, to_utc
+from bot.inbound.profiles import Profile, ProfileStore, is_fresh
+from bot.outbound.platform import PlatformError
 
 logger = logging.getLogger("concord.feishu")
 

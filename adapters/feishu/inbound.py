@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.feishu.outbound import PLATFORM, decode_value
-from bot.messages import ActionEvent, IncomingMessage
+from bot.text.messages import ActionEvent, IncomingMessage
 
 JSON = Mapping[str, Any]
 MESSAGE_EVENT = "im.message.receive_v1"

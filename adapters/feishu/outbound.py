@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.messages import (
+from bot.text.messages import (
     MENTION_RE,
     WHEN_RE,
     Actions,

@@ -1,4 +1,4 @@
-"""``bot.platform.Platform`` for Feishu: im/v1 send, reply-in-thread and card PATCH.
+"""``bot.outbound.platform.Platform`` for Feishu: im/v1 send, reply-in-thread and card PATCH.
 
 The tenant access token is the SDK's (``TokenManager``: cached per app until ten minutes
 before it expires, then fetched again). The SDK fetches it with blocking ``requests``, so it
@@ -36,8 +36,8 @@ from lark_oapi.core.token import TokenManager
 
 from adapters.feishu.outbound import PLATFORM, card, render
 from adapters.feishu.settings import FeishuSettings
-from bot.messages import Message, Target
-from bot.platform import PlatformError
+from bot.outbound.platform import PlatformError
+from bot.text.messages import Message, Target
 
 logger = logging.getLogger("concord.feishu")
 

@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
-from bot.i18n import normalize_locale
 from bot.settings import Settings, adapter_section, fill_section
+from bot.text.i18n import normalize_locale
 
 NAME = "feishu"
 FEISHU_DOMAIN = "https://open.feishu.cn"

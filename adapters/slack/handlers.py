@@ -24,8 +24,8 @@ from adapters.base import Host
 from adapters.slack import inbound, modals
 from adapters.slack.identity import Directory
 from adapters.slack.settings import SlackSettings
-from bot.i18n import t
-from bot.inbox import InboundEvent, InboxClosed, StoreUnavailable
+from bot.inbound.inbox import InboundEvent, InboxClosed, StoreUnavailable
+from bot.text.i18n import t
 
 logger = logging.getLogger("concord.slack")
 JSON = dict[str, Any]

@@ -18,14 +18,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.outbound import PLATFORM
-from bot.clock import Clock, to_utc
-from bot.profiles import Profile, ProfileStore, is_fresh
+from bot.dates.clock import Clock, to_utc
+from bot.inbound.profiles import Profile, ProfileStore, is_fresh
 
 logger = logging.getLogger("concord.slack")
 
 
 class Directory:
-    """``bot.inbox.PeopleDirectory`` for Slack: the inbox worker calls ``refresh`` before an
+    """``bot.inbound.inbox.PeopleDirectory`` for Slack: the inbox worker calls ``refresh`` before an
     event runs, outside its transaction."""
 
     def __init__(self, client: AsyncWebClient, profiles: ProfileStore, clock: Clock) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from adapters.slack.modals import Form, command_line
 from adapters.slack.outbound import ACTION_SUFFIX, PLATFORM
-from bot.messages import ActionEvent, IncomingMessage
+from bot.text.messages import ActionEvent, IncomingMessage
 
 JSON = Mapping[str, Any]
 USER_RE = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")

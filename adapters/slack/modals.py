@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from bot.i18n import has, t
+from bot.text.i18n import has, t
 
 CALLBACK_PREFIX = "concord.form."
 INPUT_ACTION = "value"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.messages import (
+from bot.text.messages import (
     MENTION_RE,
     WHEN_RE,
     Actions,
@@ -41,7 +41,7 @@ ACTION_SUFFIX = "~"
 JSON = dict[str, Any]
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 # Mentions and instants, as one capturing group so ``split`` keeps them (same forms as
-# bot.messages.MENTION_RE / WHEN_RE).
+# bot.text.messages.MENTION_RE / WHEN_RE).
 _INLINE = re.compile(r"(<@m:\d+>|<t:\d+:(?:date|time|datetime)\|[^>|]*>)")
 DATE_TOKENS = {
     "date": "{date_short_pretty}",

@@ -1,4 +1,4 @@
-"""``bot.platform.Platform`` for Slack: chat.postMessage / chat.update / chat.postEphemeral.
+"""``bot.outbound.platform.Platform`` for Slack: chat.postMessage / chat.update / chat.postEphemeral.
 
 Failures become ``PlatformError`` and the outbox worker decides when to retry: a 429 carries
 Slack's ``Retry-After``, errors retrying cannot fix (a channel the bot is not in, a revoked
@@ -18,8 +18,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.outbound import PLATFORM, render
-from bot.messages import Message, Target
-from bot.platform import PlatformError
+from bot.outbound.platform import PlatformError
+from bot.text.messages import Message, Target
 
 logger = logging.getLogger("concord.slack")
 

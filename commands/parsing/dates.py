@@ -11,41 +11,33 @@ passed in, and every rejection is a ``UsageError`` the dispatcher can translate.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from fractions import Fraction
-from typing import TypeVar
+from datetime import date, datetime, time, timedelta, tzinfo
 
+from bot.dates.workdays import WorkCalendar
 from bot.errors import UsageError
-from bot.workdays import WorkCalendar
+from commands.parsing.durations import duration_or_none
+from commands.parsing.words import (
+    CN_NUM,
+    MAX_DAYS,
+    MAX_LEN,
+    cn_int,
+    existing,
+    normalize,
+    words,
+)
 
-MAX_DAYS = 3660
-"""Largest offset or duration, in days: anything further is a typo, and it bounds loops."""
+_NUM = rf"[0-9]{{1,2}}|[{CN_NUM}]{{1,3}}"
 
-_T = TypeVar("_T")
-
-
-def _words(table: dict[_T, str]) -> dict[str, _T]:
-    """Invert ``{value: "word word …"}`` into ``{word: value}``."""
-    return {word: value for value, words in table.items() for word in words.split()}
-
-
-_MAX_LEN = 64  # no date or duration is longer; bounds the split search on hostile input
-_CN_NUM = "零〇一二两三四五六七八九十"
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-_NUM = rf"[0-9]{{1,2}}|[{_CN_NUM}]{{1,3}}"
-
-_RELATIVE = _words(
+_RELATIVE = words(
     {0: "today 今天 今日", 1: "tomorrow 明天 明日", 2: "后天", 3: "大后天"}
     | {-1: "yesterday 昨天 昨日", -2: "前天"}
 )
-_EN_WEEKDAYS = _words(
+_EN_WEEKDAYS = words(
     {0: "mon monday", 1: "tue tues tuesday", 2: "wed wednesday", 3: "thu thur thurs thursday"}
     | {4: "fri friday", 5: "sat saturday", 6: "sun sunday"}
 )
-_CN_WEEKDAYS = _words({i: f"{c} {i + 1}" for i, c in enumerate("一二三四五六日")}) | {"天": 6}
+_CN_WEEKDAYS = words({i: f"{c} {i + 1}" for i, c in enumerate("一二三四五六日")}) | {"天": 6}
 _CN_MODES = {"下": "next", "本": "this", "这": "this"}
 
 _FULL_DATES = (
@@ -61,7 +53,7 @@ _CN_WEEKDAY = re.compile(r"(?:([下本这])个?)?(?:周|星期|礼拜)([一二�
 _D_OFFSET = re.compile(r"d ?([+-]) ?(\d{1,4})", re.ASCII)
 _SIGNED = re.compile(r"([+-]) ?(.+)")
 
-_PERIODS = _words(
+_PERIODS = words(
     {"am": "上午 早上 早晨 凌晨 am a.m.", "noon": "中午", "pm": "下午 傍晚 晚上 pm p.m."}
 )
 _TIME = re.compile(
@@ -71,47 +63,10 @@ _TIME = re.compile(
     r" ?(?P<en>am|pm|a\.m\.|p\.m\.)?"
 )
 
-_UNITS: dict[str, tuple[str, int]] = _words(
-    {("days", 7): "w wk week weeks 周 星期 个星期", ("days", 1): "d day days 天"}
-    | {("working_days", 1): "wd workday workdays 工作日 个工作日"}
-    | {("seconds", 3600): "h hr hrs hour hours 小时 个小时 钟头 个钟头"}
-    | {("seconds", 60): "m min mins minute minutes 分钟 分"}
-)
-_UNIT_RE = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
-_DURATION_PART = re.compile(
-    rf" ?([0-9]{{1,6}}(?:\.[0-9]{{1,6}})?|[{_CN_NUM}]{{1,3}}) ?({_UNIT_RE})"
-)
-
-
-@dataclass(frozen=True)
-class Duration:
-    """A span of wall-clock ``days``, elapsed ``seconds`` and calendar ``working_days``."""
-
-    days: int = 0
-    seconds: int = 0
-    working_days: int = 0
-
-    def to_timedelta(self) -> timedelta:
-        if self.working_days:
-            raise ValueError("working days depend on a calendar; use Duration.after()")
-        return timedelta(days=self.days, seconds=self.seconds)
-
-    def after(self, start: datetime, calendar: WorkCalendar) -> datetime:
-        """``start`` moved by this duration, in ``start``'s time zone.
-
-        Days keep the local wall time (a daily reminder stays at 09:00 across DST); seconds
-        are real elapsed time; working days follow ``calendar.add_working_time``.
-        """
-        if start.utcoffset() is None:
-            raise ValueError("start must be timezone-aware")
-        moved = calendar.add_working_time(start, self.working_days) if self.working_days else start
-        moved = _existing(moved + timedelta(days=self.days))
-        return (moved.astimezone(UTC) + timedelta(seconds=self.seconds)).astimezone(start.tzinfo)
-
 
 def parse_date(text: str, *, today: date, calendar: WorkCalendar) -> date:
     """The date ``text`` names, relative to the speaker's ``today``."""
-    found = _date_or_none(_normalize(text), today, calendar)
+    found = _date_or_none(normalize(text), today, calendar)
     if found is None:
         raise UsageError("error.bad_date", value=text)
     return found
@@ -119,12 +74,12 @@ def parse_date(text: str, *, today: date, calendar: WorkCalendar) -> date:
 
 def parse_time(text: str) -> time | None:
     """A wall time such as ``15:00``, ``9:30``, ``15点``, ``下午3点``, ``3pm``; else ``None``."""
-    match = _TIME.fullmatch(_normalize(text))
+    match = _TIME.fullmatch(normalize(text))
     if match is None or not (match["colon"] or match["dian"] or match["en"]):
         return None
     try:
-        hour = _apply_period(_int(match["h"]), match["cn"] or match["en"])
-        minute = 30 if match["half"] else _int(match["m"] or match["dm"] or "0")
+        hour = _apply_period(cn_int(match["h"]), match["cn"] or match["en"])
+        minute = 30 if match["half"] else cn_int(match["m"] or match["dm"] or "0")
         return time(hour, minute, int(match["s"] or 0))
     except ValueError:
         return None
@@ -137,42 +92,17 @@ def parse_datetime(text: str, *, now: datetime, calendar: WorkCalendar) -> tuple
     """
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
-    found = _datetime_or_none(_normalize(text), now, calendar)
+    found = _datetime_or_none(normalize(text), now, calendar)
     if found is None:
         raise UsageError("error.bad_date", value=text)
     return found
-
-
-def parse_duration(text: str) -> Duration:
-    """A duration such as ``30m``, ``1.5h``, ``1h30m``, ``3天``, ``2wd`` or ``1周``."""
-    found = _duration_or_none(_normalize(text))
-    if found is None:
-        raise UsageError("error.bad_duration", value=text)
-    return found
-
-
-def _normalize(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
-
-
-def _int(token: str) -> int:
-    """An integer written in ASCII digits or Chinese numerals up to 99 (``十五``, ``两``)."""
-    if token.isascii():
-        return int(token)
-    tens, sep, ones = token.partition("十")
-    if not sep:
-        tens, ones = "零", tens
-    if len(tens) > 1 or len(ones) > 1 or any(c not in _CN_DIGITS for c in tens + ones):
-        raise ValueError(f"not a number: {token!r}")
-    high = _CN_DIGITS[tens] if tens else 1  # "十五" is 15
-    return high * 10 + (_CN_DIGITS[ones] if ones else 0)
 
 
 # --- dates -----------------------------------------------------------------------------------
 
 
 def _date_or_none(s: str, today: date, calendar: WorkCalendar) -> date | None:
-    if len(s) > _MAX_LEN:
+    if len(s) > MAX_LEN:
         return None
     for rule in _DATE_RULES:
         try:
@@ -233,7 +163,7 @@ def _offset(s: str, today: date, calendar: WorkCalendar) -> date | None:
     if match := _D_OFFSET.fullmatch(s):
         return _shift(today, int(match[2]) * (-1 if match[1] == "-" else 1))
     match = _SIGNED.fullmatch(s)
-    duration = _duration_or_none(match[2]) if match else None
+    duration = duration_or_none(match[2]) if match else None
     if match is None or duration is None or duration.seconds:
         return None
     if duration.working_days:
@@ -278,7 +208,7 @@ def _apply_period(hour: int, period: str | None) -> int:
 def _datetime_or_none(
     s: str, now: datetime, calendar: WorkCalendar
 ) -> tuple[datetime, bool] | None:
-    if len(s) > _MAX_LEN:
+    if len(s) > MAX_LEN:
         return None
     if (at := parse_time(s)) is not None:
         return _next_occurrence(at, now), True
@@ -307,41 +237,7 @@ def _next_occurrence(at: time, now: datetime) -> datetime:
 
 
 def _aware(day: date, at: time, zone: tzinfo | None) -> datetime:
-    return _existing(datetime.combine(day, at, tzinfo=zone))
-
-
-def _existing(moment: datetime) -> datetime:
-    """Shift a wall time that falls into a DST gap onto a real instant."""
-    return moment.astimezone(UTC).astimezone(moment.tzinfo)
+    return existing(datetime.combine(day, at, tzinfo=zone))
 
 
 # --- durations ---------------------------------------------------------------------------------
-
-
-def _duration_or_none(s: str) -> Duration | None:
-    if not s or len(s) > _MAX_LEN:
-        return None
-    totals = {"days": Fraction(0), "seconds": Fraction(0), "working_days": Fraction(0)}
-    pos = 0
-    try:
-        while pos < len(s):
-            match = _DURATION_PART.match(s, pos)
-            if match is None:
-                return None
-            field, factor = _UNITS[match[2]]
-            number = Fraction(match[1]) if match[1].isascii() else Fraction(_int(match[1]))
-            totals[field] += number * factor
-            pos = match.end()
-    except ValueError:
-        return None
-    return _build_duration(totals["days"], totals["seconds"], totals["working_days"])
-
-
-def _build_duration(days: Fraction, seconds: Fraction, working: Fraction) -> Duration | None:
-    if working.denominator != 1 or not 0 < days + seconds / 86400 + working <= MAX_DAYS:
-        return None
-    whole_days = int(days)
-    total_seconds = round((days - whole_days) * 86400 + seconds)
-    if not (whole_days or total_seconds or working):
-        return None  # rounds to nothing, e.g. 0.001m
-    return Duration(days=whole_days, seconds=total_seconds, working_days=int(working))

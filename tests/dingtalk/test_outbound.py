@@ -11,8 +11,8 @@ from adapters.dingtalk.outbound import (
     render_markdown,
     title,
 )
-from bot.messages import Actions, Button, Context, Fields, Header, Mention, Message, Section
-from bot.render import MessageBuilder
+from bot.text.messages import Actions, Button, Context, Fields, Header, Mention, Message, Section
+from bot.text.render import MessageBuilder
 from tests.dingtalk.conftest import DingTalkRig
 from tests.dingtalk.golden import assert_golden
 from tests.dingtalk.scenario import board, request_card

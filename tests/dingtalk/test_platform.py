@@ -10,9 +10,9 @@ import pytest
 
 from adapters.dingtalk.openapi import OpenApi, api_error
 from adapters.dingtalk.platform import DingTalkPlatform, SessionWebhooks
-from bot.clock import ManualClock
-from bot.messages import Actions, Button, Header, Mention, Message, Section, Target
-from bot.platform import PlatformError
+from bot.dates.clock import ManualClock
+from bot.outbound.platform import PlatformError
+from bot.text.messages import Actions, Button, Header, Mention, Message, Section, Target
 from storage.tables import Outbox
 from tests.dingtalk.conftest import DingTalkRig, dingtalk_settings
 from tests.dingtalk.fake_dingtalk import FakeDingTalk

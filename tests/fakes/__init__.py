@@ -1,1 +1,1 @@
-"""Fakes of our own ports (``bot.platform.Platform``) for tests: record, script, never mock."""
+"""Fakes of our own ports (``bot.outbound.platform.Platform``) for tests: record, script, never mock."""

@@ -1,4 +1,4 @@
-"""A ``bot.platform.Platform`` that records what it delivers and can be scripted to fail.
+"""A ``bot.outbound.platform.Platform`` that records what it delivers and can be scripted to fail.
 
 ``fail_next(error, …)`` makes the next calls raise (e.g. ``PlatformError(retry_after=30)``);
 ``hold_before``/``hold_after`` park a call on an event so a test can kill the worker there.
@@ -11,8 +11,8 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock import Clock
-from bot.messages import Message, Target
+from bot.dates.clock import Clock
+from bot.text.messages import Message, Target
 
 
 @dataclass(frozen=True)

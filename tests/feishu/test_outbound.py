@@ -14,7 +14,7 @@ from adapters.feishu.outbound import (
     render,
     text_body,
 )
-from bot.messages import (
+from bot.text.messages import (
     Actions,
     Button,
     Context,
@@ -25,7 +25,7 @@ from bot.messages import (
     Message,
     Section,
 )
-from bot.render import MessageBuilder
+from bot.text.render import MessageBuilder
 
 BOB = Mention(7, "Bob Lee", {"feishu": "ou_bob", "console": "bob"})
 CAROL = Mention(8, "Carol <Ops>", {"slack": "U333"})  # not on Feishu

@@ -7,8 +7,8 @@ import pytest
 
 from adapters.feishu.platform import FeishuPlatform, api_client
 from adapters.feishu.settings import FeishuSettings
-from bot.messages import Actions, Button, Header, Message, Section, Target
-from bot.platform import PlatformError
+from bot.outbound.platform import PlatformError
+from bot.text.messages import Actions, Button, Header, Message, Section, Target
 from tests.feishu.fake_feishu import TOKEN, FakeFeishu
 from tests.feishu.payloads import FIXTURES
 

@@ -14,7 +14,7 @@ import pytest
 
 from adapters.feishu.adapter import FeishuAdapter
 from adapters.feishu.settings import FeishuSettings
-from bot.clock import ManualClock
+from bot.dates.clock import ManualClock
 from bot.errors import ConfigError
 from bot.main import App, build_app
 from bot.settings import Settings

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.context import Context
-from bot.dispatch import Dispatcher
 from bot.errors import PermissionDenied, UsageError
+from bot.inbound.context import Context
+from bot.inbound.dispatch import Dispatcher
 from bot.main import App
 from commands import all_families
 from commands.common import resolve_member

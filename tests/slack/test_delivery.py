@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from adapters.slack.identity import Directory
 from adapters.slack.platform import SlackPlatform
-from bot.clock import ManualClock
-from bot.messages import Message, Section, Target
-from bot.profiles import ProfileStore
+from bot.dates.clock import ManualClock
+from bot.inbound.profiles import ProfileStore
+from bot.text.messages import Message, Section, Target
 from storage.tables import Member, Outbox
 from tests.slack.conftest import SlackRig
 

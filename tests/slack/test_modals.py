@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from adapters.slack import modals
-from bot.context import Context
-from bot.i18n import catalog
+from bot.inbound.context import Context
+from bot.text.i18n import catalog
 from commands.framework import Args, Family, Verb
 from commands.parsing.tokens import tokenize
 from storage.tables import Department, Issue, IssueDepartment

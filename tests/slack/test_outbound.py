@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from adapters.slack.outbound import fallback_text, mrkdwn, plain, render
-from bot.messages import Actions, Button, Fields, Header, Mention, Message, Section
-from bot.render import MessageBuilder
+from bot.text.messages import Actions, Button, Fields, Header, Mention, Message, Section
+from bot.text.render import MessageBuilder
 from tests.slack.conftest import SlackRig
 from tests.slack.golden import assert_golden
 from tests.slack.test_approvals import REQUEST, SETUP, card_posts, first_step

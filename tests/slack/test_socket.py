@@ -13,8 +13,8 @@ from adapters.http import make_web_app
 from adapters.slack.adapter import EVENTS_PATH
 from bot.main import App, create_adapters
 from bot.settings import Settings
-from storage import inbox
 from storage.db import transaction
+from storage.inbox import queries as inbox
 from tests.slack.conftest import configure, fixture
 from tests.slack.fake_slack import FakeSlack
 

@@ -1,0 +1,3 @@
+"""Time: the injected clock and the working-day calendars."""
+
+from __future__ import annotations

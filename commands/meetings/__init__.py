@@ -1,0 +1,3 @@
+"""Meetings (domain §4): scheduling, agenda, decisions, action items, minutes and the meeting job."""
+
+from __future__ import annotations

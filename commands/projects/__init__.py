@@ -1,0 +1,3 @@
+"""Projects and phases: create, show, edit, bind; the charter sign-off."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Escalations and the items they are about."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Issues, the departments involved and their timelines."""
+
+from __future__ import annotations

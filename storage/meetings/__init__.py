@@ -1,0 +1,3 @@
+"""Meetings, participants, agenda items and decisions."""
+
+from __future__ import annotations

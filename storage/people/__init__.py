@@ -1,0 +1,3 @@
+"""Members, their platform identities, departments and chats."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The communication plan's items."""
+
+from __future__ import annotations

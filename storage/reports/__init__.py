@@ -1,0 +1,3 @@
+"""Read models for reports: the weekly digest and the retrospective export."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Resource requests and approval steps."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tasks, their dependencies, history and RACI."""
+
+from __future__ import annotations
