@@ -14,6 +14,7 @@ import re
 from sqlmodel import select
 
 from bot.dates.clock import ManualClock
+from bot.inbound.profiles import Profile, apply_profiles
 from bot.main import App
 from bot.text.messages import IncomingMessage
 from storage.db import transaction
@@ -233,3 +234,26 @@ async def test_one_code_typed_twice_at_once_links_once(app: App, console: Consol
             )
         ).all()
     assert len(linked) == 2
+
+
+async def test_each_platforms_directory_renames_only_its_own_account_once_linked(
+    console: ConsoleDriver, app: App, clock: ManualClock
+) -> None:
+    await console.run(SETUP)
+    await confirm_on_feishu(console, await start_on_slack(console))
+    await apply_profiles(
+        app.sessions,
+        platform="slack",
+        profiles={"wang": Profile(name="Wang Wei", timezone="America/New_York")},
+        now=clock.now(),
+    )
+    await apply_profiles(
+        app.sessions,
+        platform="feishu",
+        profiles={"wang": Profile(name="王伟", timezone="Asia/Shanghai")},
+        now=clock.now(),
+    )
+    identities = {(i.platform, i.display_name) for i in await rows(app, MemberIdentity)}
+    assert {("slack", "Wang Wei"), ("feishu", "王伟")} <= identities
+    (wang,) = [m for m in await rows(app, Member) if m.name == "wang" and m.merged_into_id is None]
+    assert wang.timezone == "America/New_York"  # the first zone heard; not flipped after

@@ -91,7 +91,7 @@ async def unbind(ctx: Context, args: Args) -> None:
         "project",
         project.id,
         chat=chat.external_id,
-        platform=chat.platform,
+        chat_platform=chat.platform,
     )
     where = f"{ctx.t(f'platform.{chat.platform}')} {chat.name or chat.external_id}"
     params = {"ref": f"P{project.id}", "name": project.name, "group": where}
@@ -108,8 +108,8 @@ async def unbind(ctx: Context, args: Args) -> None:
 
 
 def pick(ctx: Context, chats: list[Chat], text: str) -> Chat:
-    """The group meant: this one (no text), its number in ``project groups``, its name, or
-    ``platform:name``."""
+    """The group meant: this one (no text), its number in ``project groups``, or its name
+    (the number tells apart two groups of one name on two platforms)."""
     if not text:
         here = next((c for c in chats if c.id == ctx.chat.id), None)
         if here is None:
@@ -118,13 +118,7 @@ def pick(ctx: Context, chats: list[Chat], text: str) -> Chat:
     wanted = text.strip().lstrip("#")
     if wanted.isdigit() and 1 <= int(wanted) <= len(chats):
         return chats[int(wanted) - 1]
-    platform, _, name = wanted.rpartition(":")
-    found = [
-        c
-        for c in chats
-        if name.lower() in ((c.name or "").lower(), c.external_id.lower())
-        and (not platform or c.platform == platform.lower())
-    ]
+    found = [c for c in chats if wanted.lower() in ((c.name or "").lower(), c.external_id.lower())]
     if len(found) != 1:
         raise NotFound("groups.unknown", group=text)
     return found[0]

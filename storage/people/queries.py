@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -185,3 +185,24 @@ async def direct_chat(session: AsyncSession, *, member_id: int, platform: str) -
         )
     )
     return (await session.exec(query)).first()
+
+
+async def is_linked(session: AsyncSession, member: Member) -> bool:
+    """Whether the member has accounts on more than one platform (``member link``)."""
+    query = select(func.count(func.distinct(MemberIdentity.platform))).where(
+        MemberIdentity.member_id == member.id
+    )
+    return int((await session.exec(query)).one()) > 1
+
+
+async def rename_account(
+    session: AsyncSession, *, platform: str, external_id: str, name: str
+) -> None:
+    await session.exec(
+        update(MemberIdentity)
+        .where(
+            col(MemberIdentity.platform) == platform,
+            col(MemberIdentity.external_id) == external_id,
+        )
+        .values(display_name=name)
+    )
