@@ -22,6 +22,8 @@ from storage.tables import Department, Member, Project
 
 _MENTION_VALUE = re.compile(r"^<@([^>|]+)(?:\|([^>]*))?>$")
 CONSOLE = "console"
+# ``@me`` / ``@我``: the speaker, on every platform (a platform mention never reads so).
+SELF_WORDS = ("me", "我")
 
 
 def require_project(ctx: Context) -> Project:
@@ -31,13 +33,16 @@ def require_project(ctx: Context) -> Project:
 
 
 async def resolve_member(ctx: Context, text: str, *, usage: str | None = None) -> Member:
-    """A person from ``@name``, a platform mention ``<@ID>``, or a plain unique name.
+    """A person from ``@name``, a platform mention ``<@ID>``, or a plain unique name;
+    ``@me`` is the speaker.
 
     On the console a mention of a new name creates that person (there is no directory);
     on real platforms the mention carries the account, so it is created from it.
     """
     value = text.strip()
     mention = _MENTION_VALUE.match(value)
+    if (mention.group(1) if mention else value).lower().lstrip("@") in SELF_WORDS:
+        return ctx.actor
     if mention:
         external, name = mention.group(1), mention.group(2) or ctx.mentions.get(mention.group(1))
         member, _ = await people.ensure_member(
@@ -46,9 +51,15 @@ async def resolve_member(ctx: Context, text: str, *, usage: str | None = None) -
         return member
     if value.startswith("@"):
         name = value[1:]
-        if ctx.platform == CONSOLE:
+        # On the console (also when it plays another platform), ``@name`` is the account
+        # ``name``: the event lists it among its mentions.
+        if ctx.platform == CONSOLE or name in ctx.mentions:
             member, _ = await people.ensure_member(
-                ctx.session, platform=CONSOLE, external_id=name, name=name, now=ctx.now_utc()
+                ctx.session,
+                platform=ctx.platform,
+                external_id=name,
+                name=ctx.mentions.get(name, name),
+                now=ctx.now_utc(),
             )
             return member
         value = name

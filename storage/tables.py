@@ -17,7 +17,14 @@ from storage.issues.tables import (
     Urgency,
 )
 from storage.meetings.tables import AgendaItem, Decision, Meeting, MeetingParticipant, MeetingStatus
-from storage.people.tables import Chat, Department, Member, MemberIdentity
+from storage.people.tables import (
+    Chat,
+    ChatMember,
+    Department,
+    LinkCode,
+    Member,
+    MemberIdentity,
+)
 from storage.plans.tables import PlanItem
 from storage.projects.tables import (
     CharterStatus,
@@ -44,6 +51,7 @@ __all__ = [
     "CardRef",
     "CharterStatus",
     "Chat",
+    "ChatMember",
     "Decision",
     "Department",
     "Escalation",
@@ -56,6 +64,7 @@ __all__ = [
     "IssueEntry",
     "IssueRole",
     "IssueStatus",
+    "LinkCode",
     "Meeting",
     "MeetingParticipant",
     "MeetingStatus",

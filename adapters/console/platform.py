@@ -1,6 +1,9 @@
 """Printing neutral messages to a terminal, and remembering the last message with buttons.
 
-Files are written to a folder (``exports_dir``) and their path is printed."""
+The console can play several platforms at once (``:in slack:sales``): one ``ConsolePlatform``
+per platform name, all printing to one ``Screen`` that knows which chat is on it. Files are
+written to a folder (``exports_dir``) and their path is printed.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,14 @@ import asyncio
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.text.messages import Attachment, Message, Target
 
 PLATFORM = "console"
+# The platforms the console can stand in for (``:in slack:sales``, ``:as feishu:wang``).
+PLAYABLE = ("console", "slack", "feishu", "dingtalk")
 
 
 @dataclass
@@ -21,21 +26,58 @@ class ClickTarget:
     message: Message
     chat_id: str
     is_direct: bool
+    platform: str = PLATFORM
+
+
+@dataclass
+class Screen:
+    """The terminal: the chat in front of the user, and the last message with buttons."""
+
+    write: Callable[[str], None]
+    platform: str = PLATFORM
+    chat: str = "console"
+    last_buttons: ClickTarget | None = None
+    # The latest message with buttons in each place (``:click 1 feishu:hq``).
+    buttons_in: dict[str, ClickTarget] = field(default_factory=dict)
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def place(self, platform: str, chat: str, *, is_direct: bool) -> str:
+        """How a chat is named on screen: ``ops`` / ``slack:sales``; ``@bob`` for a DM."""
+        name = f"@{chat}" if is_direct else chat
+        return name if platform == PLATFORM else f"{platform}:{name}"
 
 
 class ConsolePlatform:
-    """Implements ``bot.outbound.platform.Platform`` by printing."""
-
-    name = PLATFORM
+    """Implements ``bot.outbound.platform.Platform`` by printing (for ``name``: console, slack …)."""
 
     def __init__(
-        self, write: Callable[[str], None], files_dir: Callable[[], str] = lambda: "exports"
+        self,
+        write: Callable[[str], None] | None = None,
+        files_dir: Callable[[], str] = lambda: "exports",
+        *,
+        name: str = PLATFORM,
+        screen: Screen | None = None,
     ) -> None:
-        self.write = write
+        assert write is not None or screen is not None
+        self.name = name
+        self.screen = screen if screen is not None else Screen(write or print)
         self.files_dir = files_dir  # read at each file: the setting may change meanwhile
-        self.current_chat = "console"
-        self.last_buttons: ClickTarget | None = None
-        self._ids = itertools.count(1)
+
+    @property
+    def write(self) -> Callable[[str], None]:
+        return self.screen.write
+
+    @property
+    def current_chat(self) -> str:
+        return self.screen.chat
+
+    @current_chat.setter
+    def current_chat(self, chat: str) -> None:
+        self.screen.chat = chat
+
+    @property
+    def last_buttons(self) -> ClickTarget | None:
+        return self.screen.last_buttons
 
     def show(
         self,
@@ -45,15 +87,18 @@ class ConsolePlatform:
         is_direct: bool = False,
         prefix: str = "",
     ) -> str:
-        chat = chat_id or self.current_chat
-        if is_direct:
-            prefix = f"[to @{chat}] " + prefix
-        elif chat != self.current_chat:
-            prefix = f"[to {chat}] " + prefix
-        self.write(prefix + message.plain_text())
+        screen = self.screen
+        chat = chat_id or screen.chat
+        here = self.name == screen.platform and chat == screen.chat and not is_direct
+        if not here:
+            prefix = f"[to {screen.place(self.name, chat, is_direct=is_direct)}] " + prefix
+        screen.write(prefix + message.plain_text())
         if message.buttons:
-            self.last_buttons = ClickTarget(message, chat, is_direct)
-        return f"c{next(self._ids)}"
+            screen.last_buttons = ClickTarget(message, chat, is_direct, self.name)
+            screen.buttons_in[screen.place(self.name, chat, is_direct=is_direct)] = (
+                screen.last_buttons
+            )
+        return f"c{next(screen.ids)}"
 
     async def send(self, target: Target, message: Message) -> str:
         return self.show(message, chat_id=target.chat_id, is_direct=target.is_direct)
@@ -72,11 +117,12 @@ class ConsolePlatform:
     async def send_file(self, target: Target, message: Message, file_ref: str) -> str:
         name = message.attachment.name if message.attachment else Path(file_ref).name
         caption = message.plain_text() + "\n" if message.blocks else ""
-        prefix = f"[to @{target.chat_id}] " if target.is_direct else ""
-        if not target.is_direct and target.chat_id != self.current_chat:
-            prefix = f"[to {target.chat_id}] "
-        self.write(f"{prefix}{caption}📎 {name} → {file_ref}")
-        return f"c{next(self._ids)}"
+        screen = self.screen
+        here = self.name == screen.platform and target.chat_id == screen.chat
+        place = screen.place(self.name, target.chat_id, is_direct=target.is_direct)
+        prefix = "" if here and not target.is_direct else f"[to {place}] "
+        screen.write(f"{prefix}{caption}📎 {name} → {file_ref}")
+        return f"c{next(screen.ids)}"
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -92,11 +138,11 @@ def safe_file_name(name: str) -> str:
 class ConsoleAdapter:
     """The console as an adapter: no transport of its own (the session reads stdin)."""
 
-    name = PLATFORM
     people = None
 
     def __init__(self, platform: ConsolePlatform) -> None:
         self.platform = platform
+        self.name = platform.name
 
     async def start(self) -> None:
         return None

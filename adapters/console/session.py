@@ -3,6 +3,12 @@
 A plain line is a message from the current user in the current chat. Lines starting with
 ``:`` control the console (``:as``, ``:in``, ``:click``, ``:advance``, ``:now``, ``:help``);
 ``#`` starts a comment. The process ends with status 0 at the end of input.
+
+Several platforms at once: ``:in slack:sales`` is the chat ``sales`` on Slack (a plain
+``:in ops`` stays the console's own chat), and ``:as feishu:wang`` speaks as the Feishu
+account ``wang`` whenever the current chat is on Feishu (a plain ``:as alice`` speaks as
+``alice`` everywhere). Messages for such a platform print through a console stand-in for it,
+so the core sees exactly what the real adapter would hand it: that platform's events.
 """
 
 from __future__ import annotations
@@ -14,11 +20,11 @@ from collections.abc import Callable
 from typing import Protocol, TextIO
 from zoneinfo import ZoneInfo
 
-from adapters.console.platform import PLATFORM, ConsoleAdapter, ConsolePlatform
+from adapters.console.platform import PLATFORM, PLAYABLE, ConsoleAdapter, ConsolePlatform, Screen
 from bot.dates.clock import ManualClock
 from bot.errors import UserError
 from bot.inbound.inbox import InboundEvent, Inbox
-from bot.settings import Settings
+from bot.settings import RateLimit, Settings
 from bot.text.i18n import t
 from bot.text.messages import ActionEvent, IncomingMessage
 
@@ -58,14 +64,40 @@ class ConsoleSession:
         self.app = app
         self.clock = clock
         self.user = user
+        self.users: dict[str, str] = {}  # platform → account, from ``:as <platform>:<name>``
         self.write = write
-        self.platform = ConsolePlatform(self._print, lambda: app.settings.exports_dir)
-        self.platform.current_chat = chat
-        app.attach(ConsoleAdapter(self.platform))
+        self.screen = Screen(self._print, chat=chat)
+        self.platforms: dict[str, ConsolePlatform] = {}
+        self.platform = self._playing(PLATFORM)
+
+    def _playing(self, name: str) -> ConsolePlatform:
+        """The console's stand-in for platform ``name``, attached on first use."""
+        if name not in self.platforms:
+            self.platforms[name] = ConsolePlatform(
+                name=name, screen=self.screen, files_dir=lambda: self.app.settings.exports_dir
+            )
+            self.app.attach(ConsoleAdapter(self.platforms[name]))
+            # The stand-in prints: the real platform's pacing would only hold its lines back
+            # on the console's clock, which moves only by ``:advance``.
+            setattr(self.app.settings.delivery, name, RateLimit(0.0, 0, 0.0, 0))
+        return self.platforms[name]
 
     @property
     def chat(self) -> str:
-        return self.platform.current_chat
+        return self.screen.chat
+
+    @property
+    def chat_platform(self) -> str:
+        return self.screen.platform
+
+    def speaker(self, platform: str) -> str:
+        """Who speaks in a chat of ``platform``."""
+        return self.users.get(platform, self.user)
+
+    @property
+    def place(self) -> str:
+        """The current chat as the prompt shows it (``ops``, ``slack:sales``)."""
+        return self.screen.place(self.chat_platform, self.chat, is_direct=False)
 
     @property
     def locale(self) -> str:
@@ -82,13 +114,14 @@ class ConsoleSession:
             await self._control(line)
             return
         mentions = {name: name for name in _MENTION.findall(line)}
+        speaker = self.speaker(self.chat_platform)
         incoming = IncomingMessage(
-            platform=PLATFORM,
+            platform=self.chat_platform,
             chat_id=self.chat,
             chat_name=self.chat,
             is_direct=False,
-            sender_id=self.user,
-            sender_name=self.user,
+            sender_id=speaker,
+            sender_name=speaker,
             text=line,
             mentions=mentions,
         )
@@ -116,34 +149,50 @@ class ConsoleSession:
         await handler(rest)
 
     async def _as(self, rest: str) -> None:
-        if not rest:
+        platform, name = split_place(rest.lstrip("@"))
+        name = name.lstrip("@")
+        if not name:
             self._print(t(self.locale, "console.need_argument", control=":as", example=":as alice"))
             return
-        self.user = rest.lstrip("@")
+        if platform is None:
+            self.user = name
+            self.users.clear()
+            return
+        self._playing(platform)
+        self.users[platform] = name
 
     async def _in(self, rest: str) -> None:
-        if not rest:
+        platform, chat = split_place(rest.lstrip("#"))
+        chat = chat.lstrip("#")
+        if not chat:
             self._print(t(self.locale, "console.need_argument", control=":in", example=":in ops"))
             return
-        self.platform.current_chat = rest.lstrip("#")
+        self.screen.platform = self._playing(platform or PLATFORM).name
+        self.screen.chat = chat
 
     async def _click(self, rest: str) -> None:
-        target = self.platform.last_buttons
+        """``:click 2``: the latest message with buttons anywhere; ``:click 2 feishu:hq``:
+        the latest in that place (a chat, or a DM as ``@bob`` / ``feishu:@zhao``)."""
+        number, _, where = rest.partition(" ")
+        place = where.strip().lstrip("#")
+        target = self.screen.buttons_in.get(place) if place else self.screen.last_buttons
         if target is None:
             self._print(t(self.locale, "console.no_buttons"))
             return
         buttons = target.message.buttons
+        rest = number
         if not rest.isdigit() or not 1 <= int(rest) <= len(buttons):
             self._print(t(self.locale, "console.bad_button", count=len(buttons)))
             return
         button = buttons[int(rest) - 1]
+        speaker = self.speaker(target.platform)
         event = ActionEvent(
-            platform=PLATFORM,
+            platform=target.platform,
             chat_id=target.chat_id,
             chat_name=target.chat_id,
             is_direct=target.is_direct,
-            sender_id=self.user,
-            sender_name=self.user,
+            sender_id=speaker,
+            sender_name=speaker,
             action=button.action,
             value=button.value,
         )
@@ -161,14 +210,25 @@ class ConsoleSession:
         self._print(f"{moment:%Y-%m-%d %H:%M} {zone.key} ({moment:%a})")
 
     async def _help(self, rest: str) -> None:
-        self._print(t(self.locale, "console.help"))
+        self._print(
+            t(self.locale, "console.help") + "\n" + t(self.locale, "console.help_platforms")
+        )
+
+
+def split_place(text: str) -> tuple[str | None, str]:
+    """``slack:sales`` → ("slack", "sales"); a plain ``ops`` (or ``a:b`` where ``a`` is no
+    platform the console plays) → (None, text), so chat names keep meaning what they did."""
+    head, colon, tail = text.strip().partition(":")
+    if colon and head.lower() in PLAYABLE:
+        return head.lower(), tail.strip()
+    return None, text.strip()
 
 
 def _read(session: ConsoleSession, stream: TextIO, interactive: bool) -> str | None:
     if not interactive:
         return stream.readline() or None
     try:
-        return input(f"{session.user}@{session.chat}> ") + "\n"
+        return input(f"{session.speaker(session.chat_platform)}@{session.place}> ") + "\n"
     except EOFError:
         return None
 

@@ -34,6 +34,7 @@ class Context:
     locale: str
     tz: ZoneInfo
     mentions: Mapping[str, str] = field(default_factory=dict)  # external id → display name
+    sender_id: str = ""  # the speaker's account on ``platform``
     outgoing: list[Outgoing] = field(default_factory=list)
     # Set by the router from the verb (``my``, ``help``): chat answers go to the speaker only.
     private: bool = False
@@ -76,11 +77,12 @@ class Context:
         """A message to another chat or a person; it goes through the outbox."""
         self.outgoing.append(Outgoing(_built(message), target=target))
 
-    def update_card(self, message: Message | MessageBuilder) -> None:
-        """Edit a card posted earlier (matched by ``card_key``) wherever it was posted."""
+    def update_card(self, message: Message | MessageBuilder, target: Target | None = None) -> None:
+        """Edit a card posted earlier (matched by ``card_key``): its copy in ``target``, or
+        every copy wherever it was posted."""
         built = _built(message)
         assert built.card_key, "an updatable card needs a card_key"
-        self.outgoing.append(Outgoing(built, kind="update"))
+        self.outgoing.append(Outgoing(built, target=target, kind="update"))
 
     def audit(self, action: str, entity: str, entity_id: int | None, **detail: Any) -> None:
         audit.record(

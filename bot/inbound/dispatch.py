@@ -31,11 +31,13 @@ from bot.inbound.replies import (
     fill_accounts,
     is_answer,
     queue,
+    shown_here,
 )
 from bot.settings import Settings
 from bot.text.i18n import has, normalize_locale, t
 from bot.text.messages import ActionEvent, InboundEvent, IncomingMessage, Message, Outgoing, Section
 from storage.db import SessionFactory, is_unavailable, transaction
+from storage.people import links
 from storage.people import queries as people
 from storage.rows import saved_id
 from storage.tables import Chat, Member, Project
@@ -108,7 +110,7 @@ class Dispatcher:
                     await self.router.run_action(ctx, event.action, event.value, dict(event.inputs))
                 else:
                     await self.router.run_text(ctx, event.text)
-                filled = await fill_accounts(session, ctx.outgoing)
+                filled = await fill_accounts(session, ctx.outgoing, ctx.locale)
                 return await self._queue_all(session, ctx, origin, filled, hold_answer_until)
         except UserError as error:
             logger.info(
@@ -150,6 +152,13 @@ class Dispatcher:
             is_direct=event.is_direct,
             now=now,
         )
+        await links.note_speaker(
+            session,
+            member=actor,
+            platform=event.platform,
+            chat_id=None if chat.is_direct else chat.id,
+            now=now,
+        )
         project = await session.get(Project, chat.project_id) if chat.project_id else None
         mentions = dict(event.mentions) if isinstance(event, IncomingMessage) else {}
         return Context(
@@ -164,6 +173,7 @@ class Dispatcher:
             locale=self.locale_for(event.platform, actor, chat),
             tz=self.timezone_for(actor, chat),
             mentions=mentions,
+            sender_id=event.sender_id,
         )
 
     def locale_for(self, platform: str, member: Member | None, chat: Chat | None) -> str:
@@ -199,8 +209,7 @@ class Dispatcher:
         for item in items:
             if not is_answer(item):
                 await queue(session, ctx, item, now)
-        updates = tuple(i for i in items if i.kind == "update")
-        return Outcome(tuple(answer), tuple(ids), updates=updates)
+        return Outcome(tuple(answer), tuple(ids), updates=shown_here(items, origin))
 
     async def _answer_privately(
         self,

@@ -47,15 +47,24 @@ def is_fresh(refreshed: datetime | None, now: datetime, max_age: timedelta = DAI
 async def apply_profiles(
     sessions: SessionFactory, *, platform: str, profiles: Mapping[str, Profile], now: datetime
 ) -> None:
-    """Create or update the member behind each account from its fetched profile."""
+    """Create or update the member behind each account from its fetched profile.
+
+    A person linked across platforms (``member link``) keeps one name and zone: each
+    platform's profile updates only that account's display name (and fills a zone that is
+    not set), or the two directories would rename the person back and forth every day."""
     async with transaction(sessions) as session:
         for account, profile in profiles.items():
             member, _ = await people.ensure_member(
                 session, platform=platform, external_id=account, name=profile.name, now=now
             )
+            linked = await people.is_linked(session, member)
             if profile.name:
-                member.name = profile.name
-            if valid_zone(profile.timezone):
+                await people.rename_account(
+                    session, platform=platform, external_id=account, name=profile.name
+                )
+                if not linked:
+                    member.name = profile.name
+            if valid_zone(profile.timezone) and not (linked and member.timezone):
                 member.timezone = profile.timezone
             member.profile_refreshed_at = now
             session.add(member)

@@ -1,6 +1,7 @@
 """Where a command's replies go: the answer to the event's own chat (held until the
 adapter has had its chance to answer in the request), messages to other chats and people,
-and card edits in every place the card was posted — all as outbox rows."""
+and card edits in every place the card was posted (or in the one place an edit names) — all
+as outbox rows."""
 
 from __future__ import annotations
 
@@ -73,11 +74,39 @@ def enqueue_answer(
     )
 
 
+def shown_here(items: Sequence[Outgoing], origin: Origin) -> tuple[Outgoing, ...]:
+    """The card edits for the copy in the event's own chat: edits of every copy, or of this
+    chat's; from a direct chat (whose id may not be the account a DM was sent to, as on
+    Feishu) the copy in a DM on the platform."""
+    updates = [i for i in items if i.kind == "update"]
+
+    def here(item: Outgoing) -> bool:
+        target = item.target
+        return target is None or (target.platform, target.chat_id) == (
+            origin.platform,
+            origin.chat_id,
+        )
+
+    def direct(item: Outgoing) -> bool:
+        target = item.target
+        return target is not None and target.is_direct and target.platform == origin.platform
+
+    found = [i for i in updates if here(i)] or (
+        [i for i in updates if direct(i)] if origin.is_direct else []
+    )
+    return tuple(found or updates)
+
+
 async def queue(session: AsyncSession, ctx: Context, item: Outgoing, now: datetime) -> None:
     payload = item.message.to_json()
     if item.kind == "update":
         assert item.message.card_key is not None
-        for platform, chat_id, direct in await cards.card_places(session, item.message.card_key):
+        places = (
+            [(item.target.platform, item.target.chat_id, item.target.is_direct)]
+            if item.target is not None
+            else await cards.card_places(session, item.message.card_key)
+        )
+        for platform, chat_id, direct in places:
             outbox.enqueue(
                 session,
                 platform=platform,
@@ -113,6 +142,10 @@ async def attach_file(session: AsyncSession, row: Outbox, message: Message) -> N
         await outbox.attach_file(session, row, message.attachment.data)
 
 
-async def fill_accounts(session: AsyncSession, items: Sequence[Outgoing]) -> list[Outgoing]:
-    """Give every mention its platform accounts."""
-    return [replace(item, message=await with_accounts(session, item.message)) for item in items]
+async def fill_accounts(
+    session: AsyncSession, items: Sequence[Outgoing], locale: str = "en"
+) -> list[Outgoing]:
+    """Give every mention its platform accounts (and namesakes their platform)."""
+    return [
+        replace(item, message=await with_accounts(session, item.message, locale)) for item in items
+    ]

@@ -13,7 +13,7 @@ each reader is ``NoticeKey.of``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -77,14 +77,19 @@ async def to_groups(
     render: Render,
     now: datetime,
     ping: bool,
+    concerns: Collection[int | None] = (),
 ) -> int:
-    """Post into every group of the project; returns how many posts were queued now.
+    """Post into every group of the project that wants it; returns how many posts were
+    queued now.
 
     ``ping``: the post calls people (a reminder, an alert) and waits out each group's quiet
-    hours; a post tied to its moment (a meeting starting) goes at once.
+    hours; a post tied to its moment (a meeting starting) goes at once. ``concerns``: the
+    people the notice is about, for groups that take only what concerns their own people
+    (``settings notify:mine``).
     """
     sent = 0
-    for audience in await group_audiences(session, settings, project_id):
+    audiences = await group_audiences(session, settings, project_id, concerns=concerns)
+    for audience in audiences:
         sent += await send_to(
             session, audience, key=key.of(audience), render=render, now=now, ping=ping
         )
@@ -126,6 +131,7 @@ async def send_to(
         message=render(audience.locale, audience.zone),
         now=now,
         not_before=held,
+        locale=audience.locale,
     )
 
 
@@ -137,6 +143,7 @@ async def send_once(
     message: Message,
     now: datetime,
     not_before: datetime | None = None,
+    locale: str = "en",
 ) -> bool:
     """Queue ``message`` unless ``key`` was used before. Returns True when queued.
 
@@ -144,7 +151,7 @@ async def send_once(
     """
     if not await ledger.claim_notification(session, key=key, now=to_utc(now)):
         return False
-    message = await with_accounts(session, message)
+    message = await with_accounts(session, message, locale)
     row = outbox.enqueue(
         session,
         platform=target.platform,

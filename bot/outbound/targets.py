@@ -9,18 +9,25 @@ context):
 - a **person**: locale = the member's → their DM chat's → the platform's default; zone = the
   member's → their DM chat's → their department's (regions differ) → the workspace's; quiet
   hours = their DM chat's (``settings quiet:`` typed to the bot) → the configured default.
+  A person with accounts on several platforms (``member link``) is written to on the one
+  they chose (``member @me prefer:slack``), else the one they wrote from last.
+- **what a group receives** (``settings notify:``): ``all`` of the project's broadcasts (the
+  default); ``mine``: the digest, and notices about the group's own people — those who have
+  written to Concord in that group; ``digest``: the weekly digest only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
-from bot.text.i18n import normalize_locale
+from bot.text.i18n import normalize_locale, t
 from bot.text.messages import Mention, Message, Target
+from storage.people import links
 from storage.people import queries as people
 from storage.rows import id_of
 from storage.tables import Chat, Department, Member
@@ -35,6 +42,10 @@ class Audience:
     locale: str
     zone: ZoneInfo
     quiet_hours: str
+    notify: str = "all"  # a group's ``settings notify:`` (all / mine / digest)
+
+
+NOTIFY_MODES = ("all", "mine", "digest")
 
 
 async def project_groups(session: AsyncSession, project_id: int) -> list[tuple[Target, Chat]]:
@@ -53,13 +64,49 @@ def group_audience(settings: Settings, chat: Chat) -> Audience:
         locale=chat_locale(settings, chat),
         zone=chat_zone(settings, chat),
         quiet_hours=chat.quiet_hours or settings.schedule.quiet_hours,
+        notify=chat.notify or "all",
     )
 
 
 async def group_audiences(
-    session: AsyncSession, settings: Settings, project_id: int
+    session: AsyncSession,
+    settings: Settings,
+    project_id: int,
+    *,
+    concerns: Collection[int | None] | None = None,
 ) -> list[Audience]:
-    return [group_audience(settings, chat) for _, chat in await project_groups(session, project_id)]
+    """The project's groups as readers of a broadcast about ``concerns`` (the people it is
+    about): each group that wants it by its ``settings notify:``. ``None``: every group
+    (what a group asked for itself, such as its digest)."""
+    audiences = [
+        group_audience(settings, chat) for _, chat in await project_groups(session, project_id)
+    ]
+    if concerns is None:
+        return audiences
+    about = {i for i in concerns if i is not None}
+    choosy = {a.recipient_id for a in audiences if a.notify == "mine"}
+    own = await links.people_of_chats(session, choosy) if choosy and about else {}
+    return [a for a in audiences if receives(a, about, own.get(a.recipient_id, set()))]
+
+
+async def takes(
+    session: AsyncSession, audience: Audience, *, concerns: Collection[int | None]
+) -> bool:
+    """Whether one group takes a broadcast about ``concerns`` (``group_audiences`` for one)."""
+    about = {i for i in concerns if i is not None}
+    own: set[int] = set()
+    if audience.notify == "mine" and about:
+        own = (await links.people_of_chats(session, {audience.recipient_id}))[audience.recipient_id]
+    return receives(audience, about, own)
+
+
+def receives(audience: Audience, concerns: set[int], own_people: set[int]) -> bool:
+    """Whether a group takes a broadcast about ``concerns``, given its own people."""
+    if audience.notify == "digest":
+        return False
+    if audience.notify == "mine":
+        return bool(concerns & own_people)
+    return True
 
 
 async def project_voice(
@@ -76,10 +123,14 @@ async def project_voice(
 async def dm_target(
     session: AsyncSession, member: Member, *, prefer: str | None = None
 ) -> Target | None:
-    """A member's direct messages: on ``prefer`` if they have an account there, else any."""
+    """A member's direct messages: on the platform they chose, else the one they wrote from
+    last, else on ``prefer`` (where the command came from), else on any they have."""
     member_id = id_of(member)
     accounts = (await people.accounts_of(session, {member_id})).get(member_id, {})
-    platform = prefer if prefer in accounts else next(iter(sorted(accounts)), None)
+    wanted = (member.preferred_platform, member.last_platform, prefer)
+    platform = next((p for p in wanted if p in accounts), None) or next(
+        iter(sorted(accounts)), None
+    )
     if platform is None:
         return None
     return Target(
@@ -123,17 +174,42 @@ async def _person_zone(
     return ZoneInfo(settings.timezone)
 
 
-async def with_accounts(session: AsyncSession, message: Message) -> Message:
-    """Give every mention its platform accounts so adapters can render real @-mentions."""
-    ids = {m.member_id for m in message.mentions if not m.accounts}
-    if not ids:
+async def with_accounts(session: AsyncSession, message: Message, locale: str = "en") -> Message:
+    """Give every mention its platform accounts so adapters can render real @-mentions, and
+    tell apart different people of one name: ``@Wang (Slack)`` and ``@Wang (Feishu)``."""
+    if not message.mentions:
         return message
-    accounts = await people.accounts_of(session, ids)
+    ids = {m.member_id for m in message.mentions}
+    shared = await people.namesakes(session, {m.name for m in message.mentions})
+    wanted = ids | {i for name in shared for i in shared[name]} if shared else ids
+    accounts = await people.accounts_of(session, wanted)
     mentions = tuple(
-        m if m.accounts else Mention(m.member_id, m.name, accounts.get(m.member_id, {}))
+        Mention(
+            m.member_id,
+            distinct_name(m, shared.get(m.name, ()), accounts, locale),
+            m.accounts or accounts.get(m.member_id, {}),
+        )
         for m in message.mentions
     )
     return replace(message, mentions=mentions)
+
+
+def distinct_name(
+    mention: Mention,
+    namesakes: Sequence[int],
+    accounts: Mapping[int, Mapping[str, str]],
+    locale: str,
+) -> str:
+    """The mention's name, with where the person is when someone else has that name too:
+    their platforms (``Wang (Slack)``), and the account where even that is shared."""
+    if mention.member_id not in namesakes:
+        return mention.name
+    mine = accounts.get(mention.member_id, {})
+    where = [t(locale, f"platform.{p}") for p in sorted(mine)]
+    others = [sorted(accounts.get(i, {})) for i in namesakes if i != mention.member_id]
+    if sorted(mine) in others:
+        where = [f"{t(locale, f'platform.{p}')}: {mine[p]}" for p in sorted(mine)]
+    return f"{mention.name} ({', '.join(where)})" if where else mention.name
 
 
 def chat_locale(settings: Settings, chat: Chat) -> str:

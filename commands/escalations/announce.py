@@ -3,6 +3,7 @@ its level, and the announcement in the project groups (keyed, so it is posted on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from storage.tables import (
     Task,
 )
 
+Reason = Callable[[str, ZoneInfo], str]  # (locale, zone) → a job's reason, for one reader
 PREFIX = {"task": "T", "issue": "I", "request": "R", "charter": "P"}
 
 
@@ -106,8 +108,10 @@ async def announce(
     escalation: Escalation,
     now: datetime,
     ping: bool,
+    reason_for: Reason | None = None,
 ) -> bool:
-    """Post the escalation at its current level into the project groups, once per key.
+    """Post the escalation at its current level into the project groups, once per key
+    (``reason_for``: the reason worded for each group, else the one kept on the row).
 
     Keys: ``escalation:{id}:L{level}:{chat id}``; L3's daily reminders add the project's
     local date, ``escalation:{id}:L3:{date}:{chat id}``. A ``ping`` waits out each group's
@@ -131,7 +135,7 @@ async def announce(
                 ref=f"E{escalation.number}",
                 subject=subject_ref(escalation.subject_type, number),
                 title=title,
-                reason=escalation.reason,
+                reason=reason_for(locale, zone) if reason_for else escalation.reason,
                 people=" ".join(msg.mention(m.id, m.name) for m in who) or "—",
                 due=to_aware_utc(due).astimezone(zone).strftime("%m-%d %H:%M") if due else "—",
             )
@@ -146,5 +150,6 @@ async def announce(
         render=render,
         now=now,
         ping=ping,
+        concerns=[m.id for m in who] + await _involved(session, escalation),
     )
     return sent > 0

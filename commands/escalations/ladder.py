@@ -9,7 +9,6 @@ one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,7 @@ from bot.dates.workdays import WorkCalendar
 from bot.outbound import targets
 from bot.scheduler import JobContext
 from bot.settings import Settings
-from commands.escalations.announce import announce
+from commands.escalations.announce import Reason, announce
 from storage import rows, schedule
 from storage.audit import queries as audit
 from storage.escalations import queries as store
@@ -61,10 +60,12 @@ async def open_or_note(
     reason: str,
     now: datetime,
     opened_by: int | None,
+    reason_for: Reason | None = None,
 ) -> tuple[Escalation, bool]:
     """Open an L1 escalation on an item, or note a repeated trigger on the open one.
 
-    Returns ``(escalation, created)``; a new one is announced in the project groups. The
+    Returns ``(escalation, created)``; a new one is announced in the project groups (with
+    ``reason_for``, a job's reason worded for each group; ``reason`` is the one kept). The
     project is held first, so two triggers at once (two replicas) open one escalation and
     the second notes on it.
     """
@@ -100,7 +101,12 @@ async def open_or_note(
     )
     # Someone who opens one by hand is awake and wants it seen; a job's waits for the day.
     await announce(
-        session, settings=settings, escalation=escalation, now=now, ping=opened_by is None
+        session,
+        settings=settings,
+        escalation=escalation,
+        now=now,
+        ping=opened_by is None,
+        reason_for=reason_for,
     )
     return escalation, True
 
@@ -235,10 +241,11 @@ async def escalate(
     project_id: int,
     subject_type: str,
     subject_id: int,
-    reason: Callable[[str, ZoneInfo], str],
+    reason: Reason,
 ) -> None:
-    """Open the item's escalation (or note on the open one); ``reason`` is worded in the
-    project's own language and zone (``targets.project_voice``), as it is kept on the row."""
+    """Open the item's escalation (or note on the open one). The opening post words
+    ``reason`` for each group; the row keeps it in the project's own language and zone
+    (``targets.project_voice``), which later levels show."""
     locale, zone = await targets.project_voice(session, ctx.settings, project_id)
     await open_or_note(
         session,
@@ -250,4 +257,5 @@ async def escalate(
         reason=reason(locale, zone),
         now=ctx.now,
         opened_by=None,
+        reason_for=reason,
     )

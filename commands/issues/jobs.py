@@ -168,4 +168,5 @@ async def _alert(
         render=render,
         now=ctx.now,
         ping=True,
+        concerns=[issue.owner_id, issue.reporter_id, *(i for i, _ in who)],
     )

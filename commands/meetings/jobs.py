@@ -75,6 +75,7 @@ async def send_agenda(session: AsyncSession, ctx: JobContext, meeting: Meeting) 
     view = await load(session, ctx.settings, meeting)
     render = _renderer(agenda_message, view, ctx)
     key = NoticeKey(f"meeting:{meeting.id}:agenda")
+    invited = await attendees(session, view)
     await to_groups(
         session,
         ctx.settings,
@@ -83,9 +84,10 @@ async def send_agenda(session: AsyncSession, ctx: JobContext, meeting: Meeting) 
         render=render,
         now=ctx.now,
         ping=True,
+        concerns=[m.id for m in invited],
     )
     people = 0
-    for member in await attendees(session, view):
+    for member in invited:
         people += await to_person(
             session, ctx.settings, member=member, key=key, render=render, now=ctx.now
         )
@@ -115,6 +117,7 @@ async def announce_start(session: AsyncSession, ctx: JobContext, meeting: Meetin
             render=_renderer(start_message, view, ctx),
             now=ctx.now,
             ping=False,  # it is the meeting's moment, whatever the hour
+            concerns=[m.id for m in await attendees(session, view)],
         )
     meeting.start_reminded_at = ctx.now
     session.add(meeting)

@@ -18,17 +18,21 @@ Build = Callable[[str, ZoneInfo], MessageBuilder]
 
 
 async def broadcast(ctx: Context, view: MeetingView, build: Build) -> tuple[int, int]:
-    """Post ``build(locale, zone)`` to every project group — the one spoken in as the reply —
-    and DM every attendee except the actor. Returns (groups, people) reached."""
-    groups = await targets.project_groups(ctx.session, id_of(view.project))
+    """Post ``build(locale, zone)`` to every project group that takes it (``settings
+    notify:``) — the one spoken in as the reply — and DM every attendee except the actor.
+    Returns (groups, people) reached."""
+    invited = await attendees(ctx.session, view)
+    groups = await targets.group_audiences(
+        ctx.session, ctx.settings, id_of(view.project), concerns=[m.id for m in invited]
+    )
     here = False
-    for target, chat in groups:
-        msg = build(targets.chat_locale(ctx.settings, chat), targets.chat_zone(ctx.settings, chat))
-        if chat.id == ctx.chat.id:
+    for group in groups:
+        msg = build(group.locale, group.zone)
+        if group.recipient_id == ctx.chat.id:
             ctx.reply(msg)
             here = True
         else:
-            ctx.send(target, msg)
+            ctx.send(group.target, msg)
     if not here:
         ctx.reply(
             build(
@@ -37,7 +41,7 @@ async def broadcast(ctx: Context, view: MeetingView, build: Build) -> tuple[int,
             )
         )
     people = 0
-    for member in await attendees(ctx.session, view):
+    for member in invited:
         dm = await targets.dm_target(ctx.session, member, prefer=ctx.platform)
         if member.id == ctx.actor_id or dm is None:
             continue

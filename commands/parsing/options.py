@@ -37,6 +37,8 @@ OPTION_ALIASES = {
     "区域": "region",
     "周报": "digest",
     "免打扰": "quiet",
+    "通知": "notify",
+    "首选": "prefer",
     "department": "dept",
     "紧急程度": "urgency",
     "紧急": "urgency",

@@ -11,7 +11,19 @@ from commands import common
 from commands.framework import Args, Family, Verb
 from commands.projects.verbs import check_project_admin
 
-OPTIONS = frozenset({"locale", "tz", "digest", "quiet"})
+OPTIONS = frozenset({"locale", "tz", "digest", "quiet", "notify"})
+# ``settings notify:`` spellings → what the group receives (``bot.outbound.targets`` defines them).
+NOTIFY = {
+    "all": "all",
+    "全部": "all",
+    "mine": "mine",
+    "our": "mine",
+    "相关": "mine",
+    "我们的": "mine",
+    "digest": "digest",
+    "周报": "digest",
+    "仅周报": "digest",
+}
 WEEKDAYS = {
     "mon": 0,
     "tue": 1,
@@ -53,6 +65,16 @@ def parse_quiet(text: str, usage: str) -> str:
     return f"{int(a):02d}:{b}-{int(c):02d}:{d}"
 
 
+def parse_notify(text: str, is_direct: bool) -> str | None:
+    """``notify:mine`` → "mine" (None for ``all``: the default)."""
+    mode = NOTIFY.get(text.strip().lower())
+    if mode is None:
+        raise UsageError("groups.bad_notify", usage="settings", value=text)
+    if is_direct:
+        raise UsageError("groups.notify_in_group", usage="settings")
+    return None if mode == "all" else mode
+
+
 async def settings(ctx: Context, args: Args) -> None:
     chat = ctx.chat
     if args.options:
@@ -71,6 +93,8 @@ async def settings(ctx: Context, args: Args) -> None:
             chat.digest_weekday, chat.digest_time = parse_weekly(digest, "settings")
         if (quiet := args.option("quiet")) is not None:
             chat.quiet_hours = parse_quiet(quiet, "settings")
+        if (notify := args.option("notify")) is not None:
+            chat.notify = parse_notify(notify, chat.is_direct)
         ctx.session.add(chat)
         ctx.audit("chat.settings", "chat", chat.id, **{k: args.option(k) for k in args.options})
     elif args.text():
@@ -102,6 +126,13 @@ async def settings(ctx: Context, args: Args) -> None:
                 + (chat.digest_time or sched.digest_time),
             ),
             (ctx.t("field.quiet"), chat.quiet_hours or sched.quiet_hours),
+            *(
+                []
+                if chat.is_direct
+                else [
+                    (ctx.t("groups.field_receives"), ctx.t(f"groups.notify.{chat.notify or 'all'}"))
+                ]
+            ),
         ]
     )
     ctx.reply(msg)

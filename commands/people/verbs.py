@@ -7,6 +7,7 @@ from bot.inbound.context import Context
 from bot.text.i18n import normalize_locale
 from commands import common
 from commands.framework import Args, Family, Verb
+from commands.people import links
 from commands.projects.verbs import check_project_admin
 from storage import rows
 from storage.people import queries as people
@@ -15,7 +16,7 @@ from storage.rows import id_of
 from storage.tables import Department, Member
 
 DEPT_OPTIONS = frozenset({"leader", "tz", "region", "name"})
-MEMBER_OPTIONS = frozenset({"dept", "tz", "locale", "role", "name", "delegate", "daily"})
+MEMBER_OPTIONS = frozenset({"dept", "tz", "locale", "role", "name", "delegate", "daily", "prefer"})
 ROLES = ("pm", "sponsor", "coordinator", "contact", "member")
 
 
@@ -132,6 +133,9 @@ async def _member_fields(ctx: Context, target: Member, args: Args) -> list[str]:
     if (name := args.option("name")) is not None:
         target.name = name
         changed.append("name")
+    if (prefer := args.option("prefer")) is not None:
+        await links.set_preference(ctx, target, prefer, args.usage or "member")
+        changed.append("prefer")
     ctx.session.add(target)
     await ctx.session.flush()
     if (role := args.option("role")) is not None:
@@ -194,6 +198,7 @@ async def _member_card(ctx: Context, target: Member, *, updated: bool) -> None:
                 ctx.t("field.locale"),
                 target.locale or ctx.t("people.default_value", value=ctx.locale),
             ),
+            *await links.account_fields(ctx, target),
         ]
     )
     ctx.reply(msg)
@@ -216,5 +221,9 @@ def families() -> tuple[Family, ...]:
             words=("member", "members", "成员"),
             usage="member",
             default=Verb(("member",), member, "member", MEMBER_OPTIONS),
+            verbs=(
+                Verb(("link", "关联", "绑定账号"), links.link, "member.link"),
+                Verb(("unlink", "取消关联", "解绑账号"), links.unlink, "member.unlink"),
+            ),
         ),
     )

@@ -51,6 +51,7 @@ async def post_item(session: AsyncSession, ctx: JobContext, item_id: int) -> Non
         render=render,
         now=ctx.now,
         ping=True,
+        concerns=[item.owner_id],
     )
     due_at = item.next_due_at
     item.next_due_at = next_due(item, zone, ctx.calendar, after=max(ctx.now, due_at))

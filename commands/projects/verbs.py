@@ -6,8 +6,9 @@ from bot.errors import NotFound, PermissionDenied, UsageError
 from bot.inbound.context import Context
 from bot.text.render import MessageBuilder
 from commands import common
-from commands.framework import Args, Family, Verb, item_number
+from commands.framework import Args, Family, Verb
 from commands.parsing.dates import parse_date
+from commands.projects import groups as project_groups
 from commands.requests import charter
 from storage import rows
 from storage.projects import queries as projects
@@ -167,24 +168,6 @@ async def edit(ctx: Context, args: Args) -> None:
     )
 
 
-async def bind(ctx: Context, args: Args) -> None:
-    text = args.require_text("P1")
-    number = item_number(text, "P")
-    project = (
-        await projects.get_project(ctx.session, number)
-        if number is not None
-        else await projects.project_by_name(ctx.session, text)
-    )
-    if project is None:
-        raise NotFound("error.unknown_project", ref=text)
-    await projects.bind_chat(ctx.session, chat=ctx.chat, project_id=id_of(project))
-    ctx.project = project
-    ctx.audit("project.bind", "project", project.id, chat=ctx.chat.external_id)
-    ctx.reply(
-        ctx.message().section(ctx.t("project.bound", ref=f"P{project.id}", name=project.name))
-    )
-
-
 async def list_projects(ctx: Context, args: Args) -> None:
     rows = await projects.all_projects(ctx.session)
     lines = [
@@ -278,7 +261,11 @@ def project_family() -> Family:
         verbs=(
             Verb(("new", "add", "create", "新建", "创建"), new, "project.new", PROJECT_OPTIONS),
             Verb(("edit", "set", "修改", "编辑"), edit, "project.edit", PROJECT_OPTIONS),
-            Verb(("bind", "绑定"), bind, "project.bind"),
+            Verb(("bind", "绑定"), project_groups.bind, "project.bind"),
+            Verb(
+                ("groups", "群组", "群"), project_groups.groups, "project.groups", takes_text=False
+            ),
+            Verb(("unbind", "解绑", "解除绑定"), project_groups.unbind, "project.unbind"),
             Verb(("list", "列表", "all"), list_projects, "project.list"),
             Verb(("charter", "章程"), charter.charter_command, "project.charter"),
         ),

@@ -1,8 +1,9 @@
 """How an approval card reads: one card per step, the same layout for requests and charters.
 
-A card is rendered in the language and time zone of the project's group (it is one message
-that is edited in place wherever it was posted); only the deadline is shown in the
-approver's own zone. Layout, top to bottom::
+Each copy of a card is rendered for where it is: in each project group's language and time
+zone, and in the approver's in their DMs; a decision edits every copy in place, each again
+in its own language (``storage.delivery.cards`` knows where each copy is). The deadline is always
+shown in the approver's own zone. Layout, top to bottom::
 
     header      subject line (e.g. "Approval · R2 budget: Ads")
     section     who asks for what, and which step this is
@@ -27,11 +28,14 @@ from bot.inbound.context import Context
 from bot.outbound import targets
 from bot.text import timefmt
 from bot.text.i18n import Translator
+from bot.text.messages import Target
 from bot.text.render import MessageBuilder
 from commands import common
 from commands.requests import deadlines as approval_time
+from storage.delivery import cards
 from storage.people import queries as people
 from storage.requests import approvals
+from storage.rows import id_of
 from storage.tables import ApprovalStatus, ApprovalStep, Member, Project
 
 MARKS: dict[str, str] = {
@@ -112,10 +116,29 @@ async def card_view(ctx: Context, project_id: int) -> CardView:
     groups = await targets.project_groups(ctx.session, project_id)
     if not groups:
         return CardView.of(ctx)
-    chat = groups[0][1]
-    zone = targets.chat_zone(ctx.settings, chat)
-    locale = targets.chat_locale(ctx.settings, chat)
-    return CardView(Translator(locale), zone, ctx.now().astimezone(zone).date())
+    return view_of(ctx, targets.group_audience(ctx.settings, groups[0][1]))
+
+
+def view_of(ctx: Context, audience: targets.Audience) -> CardView:
+    """A card as one reader (a group, a person) reads it."""
+    return CardView(
+        Translator(audience.locale), audience.zone, ctx.now().astimezone(audience.zone).date()
+    )
+
+
+async def place_view(ctx: Context, platform: str, chat_id: str, is_direct: bool) -> CardView:
+    """The reader of the card copy in a chat: the group, or the person whose DM it is."""
+    if is_direct:
+        member = await people.member_by_account(ctx.session, platform=platform, external_id=chat_id)
+        audience = (
+            await targets.person_audience(ctx.session, ctx.settings, member, prefer=platform)
+            if member is not None
+            else None
+        )
+    else:
+        chat = await people.chat_by_account(ctx.session, platform=platform, external_id=chat_id)
+        audience = targets.group_audience(ctx.settings, chat) if chat is not None else None
+    return view_of(ctx, audience) if audience is not None else CardView.of(ctx)
 
 
 async def render_card(
@@ -220,20 +243,29 @@ async def outcome_text(
 
 
 async def send_card(ctx: Context, subject: Subject, step: ApprovalStep, project: Project) -> None:
-    """Post the card in every project group and in the approver's direct messages.
+    """Post the card in every project group that takes it, and in the approver's DMs.
 
     The group keeps the team informed and shows the outcome; the DM reaches approvers who
-    are not members of the project group (finance, admin) and sits in their own inbox.
+    are not members of the project group (finance, admin) and sits in their own inbox. A
+    group on ``settings notify:mine`` takes it when the approver or the asker is its own.
     """
-    msg = await render_card(ctx, subject, step)
-    for target in await common.project_targets(ctx, project):
-        ctx.send(target, msg)
+    concerns = [step.approver_id, ctx.actor_id]
+    for audience in await targets.group_audiences(
+        ctx.session, ctx.settings, id_of(project), concerns=concerns
+    ):
+        ctx.send(audience.target, await render_card(ctx, subject, step, view_of(ctx, audience)))
     approver = await people.get_member(ctx.session, step.approver_id or 0)
-    dm = await common.dm_target(ctx, approver) if approver is not None else None
-    if dm is not None:
-        ctx.send(dm, msg)
+    if approver is None:
+        return
+    reader = await targets.person_audience(ctx.session, ctx.settings, approver, prefer=ctx.platform)
+    if reader is not None:
+        ctx.send(reader.target, await render_card(ctx, subject, step, view_of(ctx, reader)))
 
 
 async def refresh_card(ctx: Context, subject: Subject, step: ApprovalStep) -> None:
-    """Edit the step's card in place wherever it was posted."""
-    ctx.update_card(await render_card(ctx, subject, step))
+    """Edit every copy of the step's card in place, each for its reader."""
+    key = f"approval:{step.id}"
+    for platform, chat_id, direct in await cards.card_places(ctx.session, key):
+        view = await place_view(ctx, platform, chat_id, direct)
+        where = Target(platform, chat_id, is_direct=direct)
+        ctx.update_card(await render_card(ctx, subject, step, view), target=where)

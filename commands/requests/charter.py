@@ -118,10 +118,14 @@ def _set_status(ctx: Context, project: Project, status: CharterStatus, **detail:
 
 
 async def _announce(ctx: Context, project: Project, key: str, **params: object) -> None:
-    """A line in every project group, in that group's language."""
-    for target, chat in await targets.project_groups(ctx.session, id_of(project)):
+    """A line in every project group that takes it, in that group's language."""
+    about = [ctx.actor_id, project.owner_id, project.sponsor_id]
+    for group in await targets.group_audiences(
+        ctx.session, ctx.settings, id_of(project), concerns=about
+    ):
+        target = group.target
         msg = ctx.message()
-        t = Translator(targets.chat_locale(ctx.settings, chat))
+        t = Translator(group.locale)
         who = msg.mention(ctx.actor_id, ctx.actor.name)
         msg.section(t(key, ref=f"P{project.id}", name=project.name, who=who, **params))
         ctx.send(target, msg)

@@ -9,13 +9,16 @@
 
 Keys: ``task:{id}:{due_soon|overdue}:{deadline}`` (per reader ``…:chat:{chat id}`` and
 ``…:dm:{member id}``) — a moved deadline earns new reminders; after downtime each key is sent
-once, if it fell due within ``catch_up_days``. A group in another zone than the project's,
-where 09:00 here is night there, gets its post when its quiet hours end.
+once, if it fell due within ``catch_up_days``.
+
+Each group of the project is reminded at ``reminder_time`` in *its own* zone (a project
+bound to a group in Shanghai and one in New York reminds each at 09:00 there), as its own
+item; the personal pings and the escalation go with the project's clock (its first group).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import jobs as support
 from bot.dates.clock import to_aware_utc
 from bot.outbound import targets
-from bot.outbound.notify import NoticeKey, to_groups, to_person
+from bot.outbound.notify import NoticeKey, send_to, to_person
 from bot.scheduler import JobContext
 from bot.settings import Settings
 from bot.text import timefmt
@@ -37,14 +40,19 @@ from storage.db import transaction
 from storage.delivery import ledger
 from storage.people import queries as people
 from storage.rows import id_of
-from storage.tables import Member, Project, Task, TaskStatus
+from storage.tables import Chat, Member, Project, Task, TaskStatus
 
 
 @dataclass(frozen=True)
 class Due:
     task_id: int
     kind: str  # due_soon / overdue
-    key: str
+    key: str  # the reminder's base key
+    chat_id: int | None = None  # one group's post; None: the pings and the escalation
+
+    @property
+    def ledger_key(self) -> str:
+        return self.key if self.chat_id is None else f"{self.key}:chat:{self.chat_id}"
 
 
 async def run(ctx: JobContext) -> None:
@@ -58,13 +66,24 @@ async def run(ctx: JobContext) -> None:
 
 
 async def find_due(session: AsyncSession, ctx: JobContext) -> list[Due]:
-    """Reminders due now and not sent yet: one indexed range scan plus one key lookup."""
+    """Reminders due now and not sent yet: one indexed range scan plus one key lookup.
+    Per task, its groups' posts first, then the pings (the order people read them in)."""
     start, end = scan_window(ctx.settings, ctx.now)
     tasks = await schedule.open_tasks_due_between(session, start=start, end=end)
-    zones = await project_zones(session, ctx, {t.project_id for t in tasks})
-    due = [d for task in tasks if (d := due_reminder(ctx, task, zones[task.project_id]))]
-    sent = await ledger.existing_keys(session, [d.key for d in due])
-    return [d for d in due if d.key not in sent]
+    groups = await project_groups(session, ctx, {t.project_id for t in tasks})
+    due: list[Due] = []
+    for task in tasks:
+        chats = groups.get(task.project_id, [])
+        for chat in chats:
+            if found := due_reminder(ctx, task, targets.chat_zone(ctx.settings, chat)):
+                due.append(replace(found, chat_id=id_of(chat)))
+        zone = (
+            targets.chat_zone(ctx.settings, chats[0]) if chats else ZoneInfo(ctx.settings.timezone)
+        )
+        if found := due_reminder(ctx, task, zone):
+            due.append(found)
+    sent = await ledger.existing_keys(session, [d.ledger_key for d in due])
+    return [d for d in due if d.ledger_key not in sent]
 
 
 def scan_window(settings: Settings, now: datetime) -> tuple[datetime, datetime]:
@@ -76,14 +95,14 @@ def scan_window(settings: Settings, now: datetime) -> tuple[datetime, datetime]:
     return now - back, now + ahead
 
 
-async def project_zones(
+async def project_groups(
     session: AsyncSession, ctx: JobContext, project_ids: set[int]
-) -> dict[int, ZoneInfo]:
-    """Each project's zone: its first group's, else the configured default."""
-    zones = {pid: ZoneInfo(ctx.settings.timezone) for pid in project_ids}
-    for chat in reversed(await schedule.group_chats(session, project_ids)):
-        zones[chat.project_id or 0] = targets.chat_zone(ctx.settings, chat)
-    return zones
+) -> dict[int, list[Chat]]:
+    """Each project's groups, oldest first (the first one's zone is the project's)."""
+    groups: dict[int, list[Chat]] = {}
+    for chat in await schedule.group_chats(session, project_ids):
+        groups.setdefault(chat.project_id or 0, []).append(chat)
+    return groups
 
 
 def due_reminder(ctx: JobContext, task: Task, zone: ZoneInfo) -> Due | None:
@@ -118,19 +137,13 @@ async def remind(session: AsyncSession, ctx: JobContext, due: Due) -> None:
         or due_reminder_key(ctx, task, due) != due.key
     ):
         return  # another replica has it, or it changed since the scan
-    if not await ledger.claim_notification(session, key=due.key, now=ctx.now):
-        return
     notice = await notice_for(session, ctx, task, due.kind)
     key = NoticeKey(due.key)
-    await to_groups(
-        session,
-        ctx.settings,
-        project_id=task.project_id,
-        key=key,
-        render=notice.group,
-        now=ctx.now,
-        ping=True,
-    )
+    if due.chat_id is not None:
+        await remind_group(session, ctx, due, notice)
+        return
+    if not await ledger.claim_notification(session, key=due.key, now=ctx.now):
+        return
     for member in notice.recipients():
         await to_person(
             session, ctx.settings, member=member, key=key, render=notice.personal, now=ctx.now
@@ -147,6 +160,23 @@ async def notice_for(session: AsyncSession, ctx: JobContext, task: Task, kind: s
     found = await people.members_by_ids(session, {i for i in (task.owner_id, *pms) if i})
     managers = [found[i] for i in pms if i in found and i != task.owner_id]
     return Notice(ctx, task, project, found.get(task.owner_id or 0), managers, kind)
+
+
+async def remind_group(session: AsyncSession, ctx: JobContext, due: Due, notice: Notice) -> None:
+    """One group's post, at the reminder time of its zone (a group that takes only what
+    concerns its own people, or only the digest, may pass: its key is spent all the same,
+    so the item is not looked at again)."""
+    chat = await session.get(Chat, due.chat_id)
+    if chat is None or chat.project_id != notice.task.project_id:
+        await ledger.claim_notification(session, key=due.ledger_key, now=ctx.now)
+        return  # unbound since the scan
+    audience = targets.group_audience(ctx.settings, chat)
+    if not await targets.takes(session, audience, concerns={notice.task.owner_id}):
+        await ledger.claim_notification(session, key=due.ledger_key, now=ctx.now)
+        return
+    await send_to(
+        session, audience, key=due.ledger_key, render=notice.group, now=ctx.now, ping=True
+    )
 
 
 def due_reminder_key(ctx: JobContext, task: Task, due: Due) -> str | None:

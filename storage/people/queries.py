@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -53,8 +53,27 @@ async def ensure_member(
 
 
 async def members_by_name(session: AsyncSession, name: str) -> Sequence[Member]:
-    query = select(Member).where(func.lower(Member.name) == name.lower()).order_by(col(Member.id))
+    query = (
+        select(Member)
+        .where(func.lower(Member.name) == name.lower(), col(Member.merged_into_id).is_(None))
+        .order_by(col(Member.id))
+    )
     return (await session.exec(query)).all()
+
+
+async def namesakes(session: AsyncSession, names: set[str]) -> dict[str, list[int]]:
+    """``name → ids`` of the (unmerged) members called exactly that, for names that more
+    than one member carries."""
+    if not names:
+        return {}
+    query = select(Member.id, Member.name).where(
+        col(Member.name).in_(names), col(Member.merged_into_id).is_(None)
+    )
+    found: dict[str, list[int]] = {}
+    for member_id, name in (await session.exec(query)).all():
+        if member_id is not None:
+            found.setdefault(name, []).append(member_id)
+    return {name: sorted(ids) for name, ids in found.items() if len(ids) > 1}
 
 
 async def get_member(session: AsyncSession, member_id: int) -> Member | None:
@@ -96,8 +115,17 @@ async def departments_by_ids(session: AsyncSession, ids: set[int]) -> dict[int, 
 
 
 async def department_members(session: AsyncSession, department_id: int) -> Sequence[Member]:
-    query = select(Member).where(Member.department_id == department_id).order_by(col(Member.name))
+    query = (
+        select(Member)
+        .where(Member.department_id == department_id, col(Member.merged_into_id).is_(None))
+        .order_by(col(Member.name))
+    )
     return (await session.exec(query)).all()
+
+
+async def chat_by_account(session: AsyncSession, *, platform: str, external_id: str) -> Chat | None:
+    query = select(Chat).where(Chat.platform == platform, Chat.external_id == external_id)
+    return (await session.exec(query)).first()
 
 
 async def ensure_chat(
@@ -157,3 +185,24 @@ async def direct_chat(session: AsyncSession, *, member_id: int, platform: str) -
         )
     )
     return (await session.exec(query)).first()
+
+
+async def is_linked(session: AsyncSession, member: Member) -> bool:
+    """Whether the member has accounts on more than one platform (``member link``)."""
+    query = select(func.count(func.distinct(MemberIdentity.platform))).where(
+        MemberIdentity.member_id == member.id
+    )
+    return int((await session.exec(query)).one()) > 1
+
+
+async def rename_account(
+    session: AsyncSession, *, platform: str, external_id: str, name: str
+) -> None:
+    await session.exec(
+        update(MemberIdentity)
+        .where(
+            col(MemberIdentity.platform) == platform,
+            col(MemberIdentity.external_id) == external_id,
+        )
+        .values(display_name=name)
+    )

@@ -30,6 +30,14 @@ class Member(SQLModel, table=True):
     daily_reminders: bool = False
     profile_refreshed_at: datetime | None = None
     created_at: datetime
+    # DMs go to the platform the person chose (``member @me prefer:slack``), else to the one
+    # they wrote from last.
+    preferred_platform: str | None = Field(default=None, max_length=20)
+    last_platform: str | None = Field(default=None, max_length=20)
+    # Set when ``member link`` merged this member into another: the row stays, but it has no
+    # identities and nothing refers to it any more. No FK: a merge moves every reference to
+    # a member (found by their FKs), never this one.
+    merged_into_id: int | None = None
 
 
 class MemberIdentity(SQLModel, table=True):
@@ -60,4 +68,33 @@ class Chat(SQLModel, table=True):
     digest_weekday: int | None = None  # 0 = Monday; None = configured default
     digest_time: str | None = Field(default=None, max_length=5)  # "HH:MM"
     quiet_hours: str | None = Field(default=None, max_length=11)  # "22:00-08:00"
+    # What the group receives of the project's broadcasts: all (None), mine, digest.
+    notify: str | None = Field(default=None, max_length=10)
     created_at: datetime
+
+
+class ChatMember(SQLModel, table=True):
+    """Someone who has written to Concord in a group: the group's own people, for
+    ``settings notify:mine``."""
+
+    __table_args__ = (UniqueConstraint("chat_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(foreign_key="chat.id")
+    member_id: int = Field(foreign_key="member.id", index=True)
+    first_seen_at: datetime
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time code from ``member link``: the person proves on another platform that
+    both accounts are theirs. Only a hash of the code is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    platform: str = Field(max_length=20)  # where it was started
+    external_id: str = Field(max_length=200)  # the account that started it
+    code_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by: int | None = Field(default=None, foreign_key="member.id")
