@@ -40,17 +40,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import math
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,12 +53,18 @@ from typing import Any
 if __package__ in (None, ""):  # ``python bench/e2e.py``
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import aiohttp
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.e2e_report import brief, commit_of, plain, report
+from bench.servers import (
+    HERE,
+    SETUP_SECONDS,
+    System,
+    free_port,
+    running,
+    server_command,
+    wipe_postgresql,
+)
 from bench.slack_driver import (
-    SECRET,
     Command,
     Driver,
     RecordingSlack,
@@ -74,16 +75,7 @@ from bench.slack_driver import (
     summary,
 )
 
-HERE = Path(__file__).resolve().parent
-PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy"}  # slack_sdk honours them
-SETUP_SECONDS = 60.0
 SLACK_ACK_LIMIT_MS = 3000.0
-
-
-@dataclass(frozen=True)
-class System:
-    name: str  # "baseline", "concord-sqlite", "concord-postgresql"
-    database_url: str | None = None
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -103,127 +95,6 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-# --- server subprocesses ---
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def child_env() -> dict[str, str]:
-    """No proxies (127.0.0.1 must be reached directly), no CONCORD_* overriding the file."""
-    return {
-        key: value
-        for key, value in os.environ.items()
-        if key.lower() not in PROXY_VARIABLES and not key.startswith("CONCORD_")
-    }
-
-
-def concord_toml(database_url: str, port: int, api_base_url: str) -> str:
-    quoted = json.dumps  # a JSON string is a valid TOML basic string
-    return f"""database_url = {quoted(database_url)}
-auto_migrate = true
-
-[server]
-host = "127.0.0.1"
-port = {port}
-
-[slack]
-enabled = true
-bot_token = "xoxb-bench"
-signing_secret = {quoted(SECRET)}
-mode = "http"
-command = "/concord"
-api_base_url = {quoted(api_base_url)}
-
-[delivery.slack]
-chat_per_second = 0
-chat_burst = 0
-app_per_second = 0
-app_burst = 0
-"""
-
-
-def server_command(system: System, tree: Path, workdir: Path, port: int, api: str) -> list[str]:
-    if system.database_url is None:
-        script = HERE / "slack_baseline.py"
-        return [sys.executable, str(script), "--port", str(port), "--secret", SECRET,
-                "--api-base-url", api]  # fmt: skip
-    config = workdir / f"{system.name}.toml"
-    config.write_text(concord_toml(system.database_url, port, api), encoding="utf-8")
-    return [str(concord_python(tree)), "-m", "bot.cli", "serve", "--config", str(config)]
-
-
-def concord_python(tree: Path) -> Path:
-    if tree.resolve() == HERE.parent:
-        return Path(sys.executable)
-    python = tree / ".venv" / "bin" / "python"
-    if not python.exists():
-        raise SystemExit(f"--tree {tree}: no {python} (create the checkout's venv first)")
-    return python
-
-
-@contextlib.asynccontextmanager
-async def running(argv: list[str], cwd: Path, port: int, log_path: Path) -> AsyncIterator[str]:
-    """The server as a subprocess until the block ends (killed even on error); yields the
-    URL Slack would post to, once ``/healthz`` answers 200."""
-    with log_path.open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            *argv, cwd=cwd, env=child_env(), stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            await wait_healthy(process, port, log_path)
-            yield f"http://127.0.0.1:{port}/slack/events"
-        finally:
-            await stop(process)
-
-
-async def wait_healthy(process: asyncio.subprocess.Process, port: int, log_path: Path) -> None:
-    deadline = time.perf_counter() + SETUP_SECONDS
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
-        while time.perf_counter() < deadline:
-            if process.returncode is not None:
-                break
-            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    if response.status == 200:
-                        return
-            await asyncio.sleep(0.1)
-    raise RuntimeError(
-        f"server did not become healthy (exit {process.returncode}):\n{log_tail(log_path)}"
-    )
-
-
-def log_tail(path: Path) -> str:
-    return path.read_text(encoding="utf-8", errors="replace")[-2000:]
-
-
-async def stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is not None:
-        return
-    process.terminate()
-    try:
-        await asyncio.wait_for(process.wait(), 5)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-
-
-async def wipe_postgresql(url: str) -> None:
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
-
-
-# --- measuring ---
-
-
 async def measure(url: str, fake: RecordingSlack, args: argparse.Namespace) -> dict[str, Any]:
     replies = Replies()
     fake.on_call = replies.received
@@ -236,7 +107,7 @@ async def measure(url: str, fake: RecordingSlack, args: argparse.Namespace) -> d
                 f"{index}", args.commands, channels, board_every=args.board_every
             )
             rows.append(await one_rate(driver, replies, commands, rate, args))
-            print(f"   {rate:5.0f}/s: {_brief(rows[-1])}", flush=True)
+            print(f"   {rate:5.0f}/s: {brief(rows[-1])}", flush=True)
     return {"rates": rows, "unmatched_posts": replies.unmatched}
 
 
@@ -288,83 +159,6 @@ async def one_rate(
     }
 
 
-# --- report ---
-
-
-def _ms(value: float) -> str:
-    if math.isinf(value):
-        return "—"
-    if math.isnan(value):
-        return "?"
-    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
-
-
-def _brief(row: dict[str, Any]) -> str:
-    return (f"ack p99 {_ms(row['ack_ms']['p99'])} ms, reply p50 {_ms(row['reply_ms']['p50'])} "
-            f"p99 {_ms(row['reply_ms']['p99'])} ms, backlog {row['backlog_after_window']}")  # fmt: skip
-
-
-def print_table(name: str, result: dict[str, Any]) -> None:
-    rows = result["rates"]
-    print(f"\n   {name}  (milliseconds; — = no reply within the window; "
-          f"{result['unmatched_posts']} posts matched no command)")  # fmt: skip
-    print(f"   {'offered':>7} {'sent/s':>6} | {'ack p50':>7} {'p95':>6} {'p99':>6} {'max':>6} | "
-          f"{'reply p50':>9} {'p95':>6} {'p99':>6} {'max':>6} | {'replies/s':>9} "
-          f"{'backlog':>7} {'errors':>6}")  # fmt: skip
-    for r in rows:
-        ack, reply = r["ack_ms"], r["reply_ms"]
-        print(f"   {r['offered_per_s']:>5.0f}/s {r['sent_per_s']:>6.1f} | {_ms(ack['p50']):>7} "
-              f"{_ms(ack['p95']):>6} {_ms(ack['p99']):>6} {_ms(ack['max']):>6} | "
-              f"{_ms(reply['p50']):>9} {_ms(reply['p95']):>6} {_ms(reply['p99']):>6} "
-              f"{_ms(reply['max']):>6} | {r['replies_per_s']:>9.1f} "
-              f"{r['backlog_after_window']:>7} {r['errors']:>6}")  # fmt: skip
-
-
-def ratios(concord: list[dict[str, Any]], base: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    def ratio(a: float, b: float) -> float:
-        return a / b if b and not math.isinf(b) else math.nan
-
-    return [
-        {
-            "offered_per_s": c["offered_per_s"],
-            "ack_p99": ratio(c["ack_ms"]["p99"], b["ack_ms"]["p99"]),
-            "reply_p50": ratio(c["reply_ms"]["p50"], b["reply_ms"]["p50"]),
-            "reply_p99": ratio(c["reply_ms"]["p99"], b["reply_ms"]["p99"]),
-        }
-        for c, b in zip(concord, base, strict=True)
-    ]
-
-
-def print_ratios(name: str, rows: list[dict[str, Any]]) -> None:
-    def times(value: float) -> str:
-        return "∞" if math.isinf(value) else f"{value:.1f}×"
-
-    print(f"\n   {name} / baseline")
-    print(f"   {'offered':>7}  {'ack p99':>8}  {'reply p50':>9}  {'reply p99':>9}")
-    for r in rows:
-        print(f"   {r['offered_per_s']:>5.0f}/s  {times(r['ack_p99']):>8}  "
-              f"{times(r['reply_p50']):>9}  {times(r['reply_p99']):>9}")  # fmt: skip
-
-
-def plain(value: Any) -> Any:
-    """JSON without Infinity/NaN: a missing reply or an undefined ratio becomes null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
-def commit_of(tree: Path) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(tree), "log", "-1", "--format=%h %s"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    return done.stdout.strip() or "?"
-
-
 # --- the run ---
 
 
@@ -404,18 +198,6 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     finally:
         await fake.stop()
     return figures
-
-
-def report(figures: dict[str, Any]) -> None:
-    found = figures["systems"]
-    for name, result in found.items():
-        print_table(name, result)
-    figures["ratios"] = {}
-    if "baseline" in found:
-        for name in (n for n in found if n != "baseline"):
-            rows = ratios(found[name]["rates"], found["baseline"]["rates"])
-            figures["ratios"][name] = rows
-            print_ratios(name, rows)
 
 
 def main(argv: list[str] | None = None) -> int:

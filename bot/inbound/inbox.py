@@ -17,23 +17,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.dates.clock import Clock, to_aware_utc, to_utc
-from bot.inbound.dispatch import Dispatcher, Outcome
+from bot.dates.clock import Clock, to_aware_utc
+from bot.inbound.dispatch import Dispatcher
+from bot.inbound.intake import Intake, Waiter
+from bot.inbound.port import (
+    Answer,
+    InboxClosed,
+    PeopleDirectory,
+    Receipt,
+    StoreUnavailable,
+    answer_of,
+    decode,
+    with_directory_names,
+)
 from bot.outage import OutageLog
 from bot.settings import InboxSettings
-from bot.text.messages import ActionEvent, InboundEvent, IncomingMessage, Outgoing
+from bot.text.messages import InboundEvent
 from storage.db import SessionFactory, is_unavailable, transaction
-from storage.delivery import outbox
 from storage.inbox import queries as store
 from storage.tables import InboundEvent as StoredEvent
 from storage.tables import InboundStatus
@@ -50,43 +57,8 @@ __all__ = [
 ]
 
 
-class StoreUnavailable(Exception):
-    """The event could not be stored: answer so the platform retries, or tell the user."""
-
-
-class InboxClosed(StoreUnavailable):
-    """Concord is shutting down and takes no new events."""
-
-
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    id: int  # the stored event's row (0 for a duplicate)
-    duplicate: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What a command said back to its own chat, for an answer inside the request."""
-
-    replies: tuple[Outgoing, ...]
-    outbox_ids: tuple[int, ...] = ()
-    failed: bool = False
-
-
-class PeopleDirectory(Protocol):
-    """An adapter's lookup of people's names (and profiles) before their event runs."""
-
-    async def refresh(self, accounts: Sequence[str]) -> Mapping[str, str]: ...
-
-
 @dataclass
-class _Waiter:
-    future: asyncio.Future[Answer]
-    hold: bool = True
-
-
-@dataclass
-class Inbox:
+class Inbox(Intake):
     sessions: SessionFactory
     dispatcher: Dispatcher
     clock: Clock
@@ -102,7 +74,7 @@ class Inbox:
         self._stopping = False
         self._wake = asyncio.Event()
         self._busy: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self._waiters: dict[int, _Waiter] = {}
+        self._waiters: dict[int, Waiter] = {}
         self._retry_at: dict[tuple[str, str], datetime] = {}
         self._runner: asyncio.Task[None] | None = None
         self._receiving = 0  # requests being stored right now
@@ -110,86 +82,6 @@ class Inbox:
         self._intake = OutageLog(logger, "database (intake)")
         self._work = OutageLog(logger, "database (inbox workers)")
         self._last_prune: datetime | None = None
-
-    # --- intake ---
-
-    async def receive(self, event: InboundEvent, *, wants_answer: bool = False) -> Receipt:
-        """Store ``event`` before the platform is acknowledged."""
-        if self._closed:
-            raise InboxClosed("Concord is shutting down")
-        self._receiving += 1
-        try:
-            return await self._store(event, wants_answer)
-        finally:
-            self._receiving -= 1
-            if not self._receiving:
-                self._quiet.set()
-
-    async def intake_quiet(self) -> None:
-        """Wait (briefly) while requests are being stored: the acknowledgement a platform
-        waits for goes before the next command or delivery on this loop."""
-        if not self._receiving:
-            return
-        self._quiet.clear()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self.settings.intake_priority_seconds):
-                await self._quiet.wait()
-
-    async def _store(self, event: InboundEvent, wants_answer: bool) -> Receipt:
-        event_id = event.event_id or f"local:{uuid.uuid4().hex}"
-        try:
-            values = {
-                "platform": event.platform,
-                "event_id": event_id,
-                "chat_external_id": event.chat_id,
-                "kind": kind_of(event),
-                "payload": encode(event),
-                "wants_answer": wants_answer,
-                "now": self._now(),
-            }
-            async with asyncio.timeout(self.settings.store_timeout_seconds):
-                if self.intake_engine is not None:
-                    row_id = await store.store_at_once(self.intake_engine, **values)
-                else:
-                    async with transaction(self.sessions, urgent=True) as session:
-                        row_id = await store.store(session, **values)
-        except Exception as error:
-            if not (is_unavailable(error) or isinstance(error, TimeoutError)):
-                raise
-            self._intake.failed(error)
-            raise StoreUnavailable(str(error) or type(error).__name__) from error
-        self._intake.recovered()
-        if row_id is None:
-            logger.info("duplicate event %s/%s ignored", event.platform, event_id)
-            return Receipt(0, duplicate=True)
-        if wants_answer:
-            self._waiters[row_id] = _Waiter(asyncio.get_running_loop().create_future())
-        self._wake.set()
-        return Receipt(row_id)
-
-    async def answer(self, receipt: Receipt, *, timeout: float) -> Answer | None:  # noqa: ASYNC109
-        """Wait up to ``timeout`` s for a ``wants_answer`` event to run here."""
-        waiter = self._waiters.get(receipt.id)
-        if waiter is None:
-            return None
-        try:
-            return await asyncio.wait_for(asyncio.shield(waiter.future), timeout)
-        except TimeoutError:
-            waiter.hold = False  # too late: the replies go through the outbox as usual
-            return None
-        finally:
-            self._waiters.pop(receipt.id, None)
-
-    async def answered(self, answer: Answer) -> None:
-        """The adapter put ``answer`` in its response: don't deliver its outbox copies."""
-        if not answer.outbox_ids:
-            return
-        async with transaction(self.sessions) as session:
-            await outbox.mark_answered(session, ids=answer.outbox_ids, now=self._now())
-
-    def close(self) -> None:
-        """Take no new events (graceful stop); what is stored stays stored."""
-        self._closed = True
 
     # --- workers ---
 
@@ -320,7 +212,7 @@ class Inbox:
         self._work.recovered()
         self._retry_at.pop((platform, chat_id), None)
         if waiter is not None and not waiter.future.done():
-            waiter.future.set_result(_answer(outcome))
+            waiter.future.set_result(answer_of(outcome))
         if self.on_processed is not None:
             self.on_processed()
         return True
@@ -335,22 +227,11 @@ class Inbox:
                 session.add(row)
 
     async def _prepared(self, event: InboundEvent) -> InboundEvent:
-        """Names and profiles from the adapter's directory, looked up outside the transaction."""
-        directory = self.directories.get(event.platform)
-        if directory is None:
-            return event
-        mentions = dict(event.mentions) if isinstance(event, IncomingMessage) else {}
-        try:
-            async with asyncio.timeout(self.settings.lookup_timeout_seconds):
-                names = await directory.refresh([event.sender_id, *mentions])
-        except Exception:
-            logger.warning("people lookup failed on %s; using the names sent", event.platform)
-            return event
-        sender = names.get(event.sender_id) or event.sender_name
-        if isinstance(event, IncomingMessage):
-            known = {account: names.get(account) or name for account, name in mentions.items()}
-            return replace(event, sender_name=sender, mentions=known)
-        return replace(event, sender_name=sender)
+        return await with_directory_names(
+            self.directories.get(event.platform),
+            event,
+            limit_seconds=self.settings.lookup_timeout_seconds,
+        )
 
     async def _maybe_prune(self) -> None:
         now = self._now()
@@ -363,39 +244,6 @@ class Inbox:
     def _hold_until(self) -> datetime:
         return self._now() + timedelta(seconds=self.settings.answer_hold_seconds)
 
-    def _now(self) -> datetime:
-        return to_utc(self.clock.now())
-
-
-def _answer(outcome: Outcome) -> Answer:
-    # A file cannot ride in a platform's response: it stays in the outbox, uploaded from there.
-    kept = [
-        (reply, row)
-        for reply, row in zip(outcome.answer, outcome.outbox_ids, strict=False)
-        if reply.message.attachment is None
-    ]
-    replies = tuple(reply for reply, _ in kept) + outcome.updates
-    ids = tuple(row for _, row in kept)
-    return Answer(replies, ids, failed=outcome.failed is not None)
-
 
 def _after(moment: datetime | None, now: datetime) -> bool:
     return moment is not None and to_aware_utc(moment) > now
-
-
-def kind_of(event: InboundEvent) -> str:
-    return "action" if isinstance(event, ActionEvent) else "message"
-
-
-def encode(event: InboundEvent) -> str:
-    data: dict[str, Any] = asdict(event)
-    data["kind"] = kind_of(event)
-    return json.dumps(data, ensure_ascii=False)
-
-
-def decode(payload: str) -> InboundEvent:
-    data = json.loads(payload)
-    kind = data.pop("kind")
-    if kind == "action":
-        return ActionEvent(**data)
-    return IncomingMessage(**data)
