@@ -17,7 +17,7 @@ from tests.console_driver import ConsoleDriver
 from tests.meeting_helpers import rows
 from tests.scheduling import SHANGHAI, at, keys
 
-SCRIPT = (Path(__file__).parent / "scripts" / "crossplatform.txt").read_text()
+SCRIPT = (Path(__file__).parents[1] / "scripts" / "crossplatform.txt").read_text()
 NEW_YORK = ZoneInfo("America/New_York")
 
 

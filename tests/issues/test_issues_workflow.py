@@ -16,7 +16,7 @@ from storage.tables import AuditLog, Department, Issue, IssueDepartment, IssueEn
 from tests.conftest import START
 from tests.console_driver import ConsoleDriver
 
-SCRIPTS = Path(__file__).parent / "scripts"
+SCRIPTS = Path(__file__).parents[1] / "scripts"
 
 EXPECTED = {
     "en": [

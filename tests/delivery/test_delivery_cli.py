@@ -11,9 +11,9 @@ from bot.dates.clock import ManualClock
 from bot.main import App
 from bot.outbound.platform import PlatformError
 from bot.settings import Settings
+from tests.delivery.test_delivery import deliverer, enqueue
+from tests.delivery.test_delivery_faults import rows
 from tests.fakes.platform import FakePlatform
-from tests.test_delivery import deliverer, enqueue
-from tests.test_delivery_faults import rows
 
 
 async def test_list_shows_failed_and_late_messages_then_retry_requeues(

@@ -12,7 +12,7 @@ from bot.main import App
 from tests.console_driver import ConsoleDriver
 from tests.request_helpers import setup
 
-LOCALES = Path(__file__).parent.parent / "bot" / "text" / "locales"
+LOCALES = Path(__file__).parents[2] / "bot" / "text" / "locales"
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])

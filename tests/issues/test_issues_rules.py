@@ -320,7 +320,7 @@ def test_issue_catalogs_have_the_same_keys_and_placeholders() -> None:
             out.update(flat(value, name) if isinstance(value, dict) else {name: str(value)})
         return out
 
-    root = Path(__file__).parent.parent / "bot" / "text" / "locales"
+    root = Path(__file__).parents[2] / "bot" / "text" / "locales"
     en, zh = (
         flat(tomllib.loads((root / loc / "issues.toml").read_text())) for loc in ("en", "zh-CN")
     )

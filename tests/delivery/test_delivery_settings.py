@@ -36,7 +36,7 @@ def test_limits_from_the_file_and_the_environment(tmp_path: Path) -> None:
 
 
 def test_the_shipped_example_config_loads() -> None:
-    example = Path(__file__).parent.parent / "config.example.toml"
+    example = Path(__file__).parents[2] / "config.example.toml"
     settings = load_settings(example, environ={})
     assert settings.schedule.catch_up_days == 14
     assert settings.delivery.dingtalk.app_burst == 20

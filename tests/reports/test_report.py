@@ -293,7 +293,7 @@ async def test_the_report_does_not_hold_the_event_loop(
 ) -> None:
     """The spreadsheet and the charts are made in a worker thread: while ``report`` runs,
     the loop's longest stall stays far below what drawing the charts alone takes."""
-    from tests.test_charts import DAYS, DONE, LABELS, MARKS, SCOPE
+    from tests.reports.test_charts import DAYS, DONE, LABELS, MARKS, SCOPE
 
     await console.say("report")  # warm up: imports, fonts, caches
     started = time.perf_counter()

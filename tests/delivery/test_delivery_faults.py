@@ -17,8 +17,8 @@ from storage.db import transaction
 from storage.delivery import outbox
 from storage.rows import id_of
 from storage.tables import Outbox
+from tests.delivery.test_delivery import deliverer, enqueue
 from tests.fakes.platform import FakePlatform
-from tests.test_delivery import deliverer, enqueue
 
 
 async def rows(app: App) -> list[Outbox]:

@@ -35,7 +35,7 @@ from tests.meeting_helpers import (
     run_script,
 )
 
-SCRIPTS = Path(__file__).parent / "scripts"
+SCRIPTS = Path(__file__).parents[1] / "scripts"
 SCRIPT_FILE = {"en": "meeting_flow_en.txt", "zh-CN": "meeting_flow_zh.txt"}
 
 EXPECTED = {

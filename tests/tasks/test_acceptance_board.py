@@ -11,7 +11,7 @@ from bot.main import App
 from storage.tables import AuditLog, Task, TaskEvent
 from tests.console_driver import ConsoleDriver
 
-SCRIPT = (Path(__file__).parent / "scripts" / "board_acceptance.txt").read_text()
+SCRIPT = (Path(__file__).parents[1] / "scripts" / "board_acceptance.txt").read_text()
 
 EXPECTED = {
     "en": [

@@ -16,7 +16,7 @@ import pytest
 from commands import router
 from commands.framework import OPTION_ALIASES, Family, ItemVerb, Verb, item_number
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "commands.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "commands.md"
 CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
 CODE = re.compile(r"`([^`]+)`")
 QUOTED = re.compile(r'"[^"]*"')
